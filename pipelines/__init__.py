@@ -1,0 +1,1 @@
+"""Hera definitions of the Argo workflows. Wiring only; no business logic."""
