@@ -1,0 +1,32 @@
+"""Shared fixtures: an isolated embedded MLflow store per test (real SQLite file in tmp_path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import glassbox  # noqa: F401  (telemetry off before any tracking library is imported)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def glassbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """GLASSBOX_HOME in tmp_path: the embedded MLflow store (SQLite + artifacts) lives there."""
+    home = tmp_path / "glassbox-home"
+    monkeypatch.setenv("GLASSBOX_HOME", str(home))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.chdir(REPO)
+    from glassbox.config import settings
+    from glassbox.tracking._identity import code_tags, current_identity
+
+    settings.cache_clear()
+    current_identity.cache_clear()
+    code_tags.cache_clear()
+    yield home
+    import mlflow
+
+    while mlflow.active_run():
+        mlflow.end_run()
