@@ -1,4 +1,4 @@
-"""Held-out metrics and the promotion gate (``mlflow.models.validate_evaluation_results``).
+"""Held-out metrics and the promotion gate (``mlflow.validate_evaluation_results``).
 
 The gate passes when the candidate clears the absolute floors *and* is not worse than the
 current champion by more than ``champion_tolerance`` on the same held-out rows. MLflow's
@@ -51,7 +51,8 @@ class GateVerdict:
 def gate(
     candidate: dict[str, float], champion: dict[str, float] | None, conf: GateSettings
 ) -> GateVerdict:
-    from mlflow.models import MetricThreshold, validate_evaluation_results
+    from mlflow import validate_evaluation_results
+    from mlflow.models import MetricThreshold
     from mlflow.models.evaluation import EvaluationResult
     from mlflow.models.evaluation.validation import ModelValidationFailedException
 
