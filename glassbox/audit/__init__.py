@@ -1,0 +1,53 @@
+"""Prediction audit: a SHA-256 (or HMAC-SHA256) hash per prediction, chained per batch.
+
+``build_audit`` turns a scored batch into an audit table (no feature values) and a manifest;
+``verify_chain`` rechecks a table against its manifest; ``find_record`` and
+``verify_scored_file`` answer "was this prediction made on these inputs, and by which model?";
+``log_audit`` / ``load_audit_tables`` keep audits on the score step's MLflow run.
+The canonical encoding is specified in docs/audit.md.
+"""
+
+from glassbox.audit._build import TABLE_COLUMNS, AuditBatch, build_audit, prediction_texts
+from glassbox.audit._encoding import ENCODING_VERSION, canonical_record, encode_value
+from glassbox.audit._errors import AuditError
+from glassbox.audit._hashing import HMAC_SHA256, KEY_ENV, SHA256, Hasher, key_from_env
+from glassbox.audit._lookup import (
+    Location,
+    Match,
+    ScoredFileReport,
+    decode_prediction,
+    find_record,
+    verify_scored_file,
+)
+from glassbox.audit._manifest import AuditManifest, ModelIdentity
+from glassbox.audit._store import load_audit_tables, log_audit
+from glassbox.audit._verify import ChainProblem, ChainReport, verify_chain
+
+__all__ = [
+    "ENCODING_VERSION",
+    "HMAC_SHA256",
+    "KEY_ENV",
+    "SHA256",
+    "TABLE_COLUMNS",
+    "AuditBatch",
+    "AuditError",
+    "AuditManifest",
+    "ChainProblem",
+    "ChainReport",
+    "Hasher",
+    "Location",
+    "Match",
+    "ModelIdentity",
+    "ScoredFileReport",
+    "build_audit",
+    "canonical_record",
+    "decode_prediction",
+    "encode_value",
+    "find_record",
+    "key_from_env",
+    "load_audit_tables",
+    "log_audit",
+    "prediction_texts",
+    "verify_chain",
+    "verify_scored_file",
+]
