@@ -1,0 +1,107 @@
+"""``glassbox audit verify``: was a prediction recorded, where and by which model; are the
+recorded chains intact? (The typer wiring is in glassbox.cli; the logic is here.)"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glassbox.errors import GlassboxError
+
+
+@dataclass
+class Outcome:
+    lines: list[str] = field(default_factory=list)
+    ok: bool = True
+
+    def add(self, line: str, ok: bool = True) -> None:
+        self.lines.append(line)
+        self.ok = self.ok and ok
+
+
+def _tables(run_ids: list[str] | None) -> list[tuple[str, Any, Any]]:
+    from glassbox.audit import load_audit_tables
+    from glassbox.config import settings
+    from glassbox.tracking import configure
+
+    configure()
+    tables = load_audit_tables(
+        experiment_names=None if run_ids else [settings().tracking.experiment],
+        run_ids=run_ids or None,
+    )
+    if not tables:
+        raise GlassboxError("no audit tables found in the tracking store (has a score step run?)")
+    return tables
+
+
+def verify_chains(tables: list[tuple[str, Any, Any]], out: Outcome) -> None:
+    from glassbox.audit import key_from_env, verify_chain
+
+    key = key_from_env()
+    for source, table, manifest in tables:
+        report = verify_chain(table, manifest, key=key)
+        out.add(f"chain {source}: {report.summary()}", report.ok)
+        for problem in report.problems[:10]:
+            out.add(f"  {problem.message}", False)
+
+
+def verify_table_file(table_path: Path, manifest_path: Path, out: Outcome) -> None:
+    import pandas as pd
+
+    from glassbox.audit import AuditManifest
+
+    for p in (table_path, manifest_path):
+        if not p.is_file():
+            raise GlassboxError(f"{p}: file not found")
+    manifest = AuditManifest.from_json(manifest_path.read_text())
+    verify_chains([(str(table_path), pd.read_parquet(table_path), manifest)], out)
+
+
+def verify_row(row_json: str, tables: list[tuple[str, Any, Any]], out: Outcome) -> None:
+    from glassbox.audit import find_record, key_from_env
+    from glassbox.config import settings
+
+    data = settings().data
+    try:
+        row = json.loads(row_json)
+    except json.JSONDecodeError as exc:
+        raise GlassboxError(f"--row: not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(row, dict):
+        raise GlassboxError("--row: expected a JSON object of column → value")
+    needed = [data.id_column, data.timestamp_column, *data.features]
+    missing = [c for c in needed if c not in row]
+    if missing:
+        raise GlassboxError(f"--row: missing {missing} (needs id, timestamp and every feature)")
+    match = find_record(
+        {f: row[f] for f in data.features},
+        row[data.id_column],
+        row[data.timestamp_column],
+        tables,
+        key=key_from_env(),
+    )
+    out.add(match.describe(), match.status == "recorded")
+
+
+def verify_scored(path: Path, tables: list[tuple[str, Any, Any]], out: Outcome) -> None:
+    from glassbox.audit import key_from_env, verify_scored_file
+    from glassbox.config import settings
+    from glassbox.quality import read_table
+
+    data = settings().data
+    df = read_table(path)
+    preds = [c for c in ("y_pred_proba", "y_pred") if c in df.columns]
+    report = verify_scored_file(
+        df,
+        tables,
+        feature_columns=list(data.features),
+        id_column=data.id_column,
+        timestamp_column=data.timestamp_column,
+        key=key_from_env(),
+        prediction_columns=preds or None,
+    )
+    out.add(f"{path}: {report.summary()}", report.ok)
+    bad = report.results[report.results["status"] != "recorded"].head(10)
+    for _, r in bad.iterrows():
+        out.add(f"  row {r.get('row', '?')} id {r.get('prediction_id', '?')}: {r['status']}", False)

@@ -1,0 +1,185 @@
+"""``glassbox``: one entry point for running, compiling, linting, auditing and monitoring.
+
+Every subcommand imports what it needs lazily, so ``glassbox --help`` is instant. A
+``GlassboxError`` is printed as one line and exits non-zero; no tracebacks for bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from glassbox.errors import GlassboxError
+
+app = typer.Typer(
+    name="glassbox",
+    help="Observable ML pipelines: Argo DAGs with a full MLflow glass-box record.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+audit_app = typer.Typer(help="Prediction audit: verify recorded predictions and chains.")
+app.add_typer(audit_app, name="audit")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _params(values: list[str]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            _fail(f"--param '{item}': expected NAME=VALUE")
+        out[key] = value
+    return out
+
+
+@app.command()
+def run(
+    pipeline: Annotated[str, typer.Argument(help="training | monitoring")] = "training",
+    param: Annotated[
+        list[str], typer.Option("--param", "-p", help="workflow parameter NAME=VALUE")
+    ] = [],  # noqa: B006  (typer reads the default; it is never mutated)
+    manifests: Annotated[Path, typer.Option(help="compiled manifests")] = Path("k8s/workflows"),
+    workers: Annotated[int, typer.Option(help="tasks run at once")] = 2,
+) -> None:
+    """Run a compiled pipeline on this machine (the embedded default: local SQLite MLflow)."""
+    from glassbox.local import run_pipeline
+
+    try:
+        result = run_pipeline(pipeline, _params(param), manifests, workers)
+    except GlassboxError as exc:
+        _fail(str(exc))
+    typer.echo(result)
+
+
+@app.command("compile")
+def compile_(
+    image: Annotated[str | None, typer.Option(help="image the step templates run")] = None,
+    out: Annotated[Path, typer.Option(help="output directory")] = Path("k8s/workflows"),
+    check: Annotated[bool, typer.Option(help="fail if the committed YAML is stale")] = False,
+) -> None:
+    """Compile the Hera pipelines to Argo YAML (k8s/workflows/)."""
+    from glassbox.manifests._compile import stale, write
+
+    if check:
+        diffs = stale(out, image)
+        for diff in diffs.values():
+            typer.echo(diff)
+        if diffs:
+            _fail(f"stale compiled manifests: {', '.join(diffs)} (run `just compile`)")
+        typer.echo("compiled manifests are up to date")
+        return
+    for path in write(out, image):
+        typer.echo(f"wrote {path}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    row: Annotated[str | None, typer.Option(help="one prediction's inputs as JSON")] = None,
+    scored: Annotated[Path | None, typer.Option(help="a scored CSV/Parquet file")] = None,
+    table: Annotated[Path | None, typer.Option(help="an audit table Parquet file")] = None,
+    manifest: Annotated[Path | None, typer.Option(help="its audit_manifest.json")] = None,
+    run: Annotated[list[str], typer.Option(help="score run id(s) to search")] = [],  # noqa: B006
+) -> None:
+    """Say whether, where and by which model a prediction was recorded; check the chains.
+
+    Exit 0 when everything checked is recorded and intact, 1 otherwise."""
+    from glassbox import _audit_cli as a
+
+    out = a.Outcome()
+    try:
+        if table is not None or manifest is not None:
+            if table is None or manifest is None:
+                _fail("--table and --manifest go together")
+            a.verify_table_file(table, manifest, out)  # type: ignore[arg-type]
+        else:
+            tables = a._tables(run)
+            a.verify_chains(tables, out)
+            if row is not None:
+                a.verify_row(row, tables, out)
+            if scored is not None:
+                a.verify_scored(scored, tables, out)
+    except GlassboxError as exc:
+        _fail(str(exc))
+    typer.echo("\n".join(out.lines))
+    raise typer.Exit(0 if out.ok else 1)
+
+
+@app.command()
+def lint(
+    paths: Annotated[list[Path] | None, typer.Argument(help="files or directories")] = None,
+) -> None:
+    """Validate Argo manifests offline: official schema (strict) + the controller's checks."""
+    from glassbox.manifests import lint_paths
+
+    try:
+        findings = lint_paths(paths or [Path("k8s/workflows")])
+    except GlassboxError as exc:
+        _fail(str(exc))
+    for finding in findings:
+        typer.echo(str(finding))
+    errors = [f for f in findings if f.severity == "error"]
+    typer.echo(f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+    raise typer.Exit(1 if errors else 0)
+
+
+@app.command()
+def lineage(run_id: str) -> None:
+    """Print the chain raw data → features → model → predictions behind a run."""
+    from glassbox.lineage import lineage as walk
+    from glassbox.lineage import render
+    from glassbox.tracking import configure
+
+    configure()
+    try:
+        typer.echo("\n".join(render(walk(run_id))))
+    except GlassboxError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 5000,
+) -> None:
+    """Open the MLflow UI on the embedded store (or MLFLOW_TRACKING_URI)."""
+    import os
+
+    from glassbox.tracking import artifact_root, tracking_uri
+
+    uri = tracking_uri()
+    cmd = ["mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--port", str(port)]
+    root = artifact_root()
+    if root:
+        cmd += ["--default-artifact-root", root]
+    typer.echo(f"MLflow UI on http://127.0.0.1:{port}  (store: {uri})")
+    bindir = Path(sys.executable).parent
+    os.execvp(str(bindir / "mlflow"), cmd)  # noqa: S606  (replace this process with the UI)
+
+
+@app.command()
+def config(
+    schema: Annotated[bool, typer.Option("--schema", help="print the JSON schema")] = False,
+) -> None:
+    """Print the validated settings in force (or their JSON schema)."""
+    import json
+
+    from glassbox.config import Settings, load_settings
+
+    try:
+        if schema:
+            typer.echo(json.dumps(Settings.model_json_schema(), indent=2))
+        else:
+            typer.echo(load_settings().model_dump_json(indent=2))
+    except GlassboxError as exc:
+        _fail(str(exc))
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,32 @@
+"""MLflow run context for pipeline steps: store, identity tags, seeds, batching, cost.
+
+``step_run`` is the one way a step talks to MLflow: it resolves the store (embedded SQLite by
+default), finds or creates the pipeline run for the workflow, starts (or, on a retry, resumes)
+the step's nested run with system metrics on, tags it with the glass-box record and flushes
+everything the step logged in batches when it ends.
+"""
+
+from glassbox.tracking._context import StepContext, step_run
+from glassbox.tracking._identity import Identity, code_tags, current_identity
+from glassbox.tracking._seeds import seed_everything
+from glassbox.tracking._store import (
+    artifact_root,
+    configure,
+    ensure_experiment,
+    glassbox_home,
+    tracking_uri,
+)
+
+__all__ = [
+    "Identity",
+    "StepContext",
+    "artifact_root",
+    "code_tags",
+    "configure",
+    "current_identity",
+    "ensure_experiment",
+    "glassbox_home",
+    "seed_everything",
+    "step_run",
+    "tracking_uri",
+]

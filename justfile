@@ -1,0 +1,55 @@
+# Glassbox task list: the README, CI and developers call these recipes and nothing else.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+set export
+
+MLFLOW_DISABLE_TELEMETRY := "true"
+DO_NOT_TRACK := "true"
+NML_DISABLE_USAGE_LOGGING := "1"
+venv := ".venv"
+py := venv / "bin/python"
+
+# list recipes
+default:
+    @just --list
+
+# create .venv and install the hash-pinned lock (+ this project, editable)
+setup:
+    test -x {{py}} || uv venv --python ">=3.11,<3.13" {{venv}}
+    uv pip sync --python {{py}} --require-hashes --compile-bytecode requirements.lock
+    uv pip install --python {{py}} --no-deps -e .
+
+# regenerate the hash-pinned lock from pyproject.toml (never uv.lock: it records addresses)
+lock:
+    uv pip compile pyproject.toml --extra dev --universal --generate-hashes -o requirements.lock
+
+# set up, then run the training pipeline end to end on the embedded default
+pipeline *ARGS: setup
+    {{venv}}/bin/glassbox run training {{ARGS}}
+
+# run the monitoring cron once on the embedded default
+monitor *ARGS: setup
+    {{venv}}/bin/glassbox run monitoring {{ARGS}}
+
+# open the MLflow UI on the embedded store
+ui port="5000":
+    {{venv}}/bin/glassbox ui --port {{port}}
+
+# compile the Hera pipelines to k8s/workflows/
+compile *ARGS:
+    {{venv}}/bin/glassbox compile {{ARGS}}
+
+# static checks: ruff, mypy, stale manifests, manifest lint
+check:
+    {{venv}}/bin/ruff check .
+    {{venv}}/bin/ruff format --check .
+    {{venv}}/bin/mypy
+    {{venv}}/bin/glassbox compile --check
+
+# set up, then run the test suite (what CI runs)
+test *ARGS: setup
+    {{venv}}/bin/pytest {{ARGS}}
+
+# benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy
+bench *ARGS: setup
+    {{py}} bench/pipeline.py {{ARGS}}
+    {{py}} bench/drift.py {{ARGS}}

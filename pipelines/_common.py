@@ -1,0 +1,104 @@
+"""The one template shape every Glassbox step shares (see docs/architecture.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hera.workflows import (
+    ConfigMapEnvFrom,
+    Container,
+    EmptyDirVolume,
+    Env,
+    FieldEnv,
+    Parameter,
+    Resources,
+    RetryStrategy,
+    SecretEnv,
+)
+from hera.workflows.models import Backoff, Capabilities, SecurityContext, ValueFrom
+
+DEFAULT_IMAGE = "glassbox-mlops:latest"
+SERVICE_ACCOUNT = "glassbox-workflow"
+CONFIG_ENV = "glassbox-env"  # ConfigMap: MLFLOW_TRACKING_URI, GLASSBOX_ENV, ... (k8s/)
+SECRETS = "glassbox-secrets"  # Secret keys → env names; optional: a step runs without them
+SECRET_ENV = {
+    "slack-webhook-url": "SLACK_WEBHOOK_URL",
+    "pagerduty-routing-key": "PAGERDUTY_ROUTING_KEY",
+    "audit-hmac-key": "GLASSBOX_AUDIT_HMAC_KEY",
+    "mlflow-tracking-password": "MLFLOW_TRACKING_PASSWORD",
+}
+UID = 10001
+
+
+def _identity_env(pipeline: str) -> list[Env | FieldEnv]:
+    return [
+        Env(name="GLASSBOX_PIPELINE", value=pipeline),
+        Env(name="GLASSBOX_WORKFLOW_NAME", value="{{workflow.name}}"),
+        Env(name="GLASSBOX_WORKFLOW_UID", value="{{workflow.uid}}"),
+        Env(name="GLASSBOX_RETRY", value="{{retries}}"),
+        Env(name="PYTHONHASHSEED", value="{{workflow.parameters.seed}}"),
+        Env(name="MPLCONFIGDIR", value="/tmp/matplotlib"),  # noqa: S108  (emptyDir)
+        Env(name="NUMBA_CACHE_DIR", value="/tmp/numba"),  # noqa: S108
+        FieldEnv(name="POD_NAME", field_path="metadata.name"),
+        FieldEnv(name="POD_NAMESPACE", field_path="metadata.namespace"),
+    ]
+
+
+def step(
+    name: str,
+    *,
+    image: str,
+    pipeline: str,
+    args: Sequence[str],
+    inputs: Sequence[str] = (),
+    outputs: Sequence[str] = ("run_id",),
+    secrets: Sequence[str] = ("audit-hmac-key", "mlflow-tracking-password"),
+    module: str | None = None,
+    cpu: str = "1",
+    memory: str = "2Gi",
+    retries: int = 2,
+    deadline_seconds: int = 3600,
+) -> Container:
+    """A container template running ``python -m steps.<module>`` as a non-root user.
+
+    Output parameters are files under /tmp/outputs (an emptyDir: the root filesystem is
+    read-only); retries back off exponentially; secrets come from the ``glassbox-secrets``
+    Secret, each optional so a cluster without Slack or PagerDuty still runs."""
+    return Container(
+        name=name,
+        image=image,
+        image_pull_policy="IfNotPresent",
+        command=["python", "-m", f"steps.{module or name}"],
+        args=list(args),
+        inputs=[Parameter(name=i) for i in inputs],
+        outputs=[
+            Parameter(name=o, value_from=ValueFrom(path=f"/tmp/outputs/{o}"))  # noqa: S108
+            for o in outputs
+        ],
+        env=[
+            *_identity_env(pipeline),
+            *(
+                SecretEnv(name=SECRET_ENV[key], secret_name=SECRETS, secret_key=key, optional=True)
+                for key in secrets
+            ),
+        ],
+        env_from=[ConfigMapEnvFrom(name=CONFIG_ENV, optional=True)],
+        resources=Resources(
+            cpu_request=cpu, cpu_limit=cpu, memory_request=memory, memory_limit=memory
+        ),
+        security_context=SecurityContext(
+            run_as_non_root=True,
+            run_as_user=UID,
+            run_as_group=UID,
+            allow_privilege_escalation=False,
+            read_only_root_filesystem=True,
+            capabilities=Capabilities(drop=["ALL"]),
+        ),
+        volumes=[EmptyDirVolume(name="tmp", mount_path="/tmp")],  # noqa: S108
+        retry_strategy=RetryStrategy(
+            limit=retries,
+            retry_policy="OnFailure",
+            backoff=Backoff(duration="10s", factor=2, max_duration="5m"),
+        ),
+        active_deadline_seconds=deadline_seconds,
+    )

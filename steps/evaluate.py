@@ -1,0 +1,61 @@
+"""evaluate: held-out metrics, then the promotion gate against floors and the champion.
+
+The verdict (``passed``/``failed``) is logged either way and is this step's output parameter;
+the register task only runs when it is ``passed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from steps._io import main, parser, write_outputs
+
+
+def run(args: argparse.Namespace) -> None:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from glassbox import model as gm
+    from glassbox import registry
+    from glassbox.config import settings
+    from glassbox.data import read_artifact_table
+    from glassbox.evaluation import gate, holdout_metrics
+    from glassbox.lineage import MODEL_RUN_TAG, log_input_dataset, run_id_of
+    from glassbox.tracking import step_run
+
+    conf = settings()
+    data = conf.data
+    with step_run("evaluate", seed=args.seed) as ctx:
+        holdout = read_artifact_table(args.holdout_uri)
+        log_input_dataset(ctx, holdout, name="features-holdout", source=args.holdout_uri,
+                          context="evaluation", targets=data.target_column)
+        X, y = gm.features_frame(holdout, data), holdout[data.target_column]
+        candidate = holdout_metrics(registry.load(args.model_uri), X, y)
+        champ = registry.champion(conf.tracking.registered_model, conf.tracking.champion_alias)
+        champion_metrics = holdout_metrics(registry.load(champ.uri), X, y) if champ else None
+        verdict = gate(candidate, champion_metrics, conf.gate)
+        ctx.log_metrics(candidate)
+        if champion_metrics:
+            ctx.log_metrics({f"champion.{k}": v for k, v in champion_metrics.items()})
+        ctx.log_params({f"gate.{k}": v for k, v in conf.gate.model_dump().items()})
+        ctx.set_tags({"glassbox.gate": verdict.label, "glassbox.gate.reasons": verdict.reasons,
+                      MODEL_RUN_TAG: args.train_run_id or run_id_of(args.model_uri) or "",
+                      "glassbox.gate.champion_version": champ.version if champ else "none"})
+        report = Path(tempfile.mkdtemp()) / "gate.json"
+        report.write_text(json.dumps({"verdict": verdict.label, "reasons": verdict.reasons,
+                                      "thresholds": verdict.thresholds}, indent=2))
+        ctx.log_artifact(report, "gate")
+        write_outputs(run_id=ctx.run_id, gate=verdict.label)
+
+
+def cli() -> None:
+    p = parser("evaluate", __doc__ or "")
+    p.add_argument("--model-uri", required=True)
+    p.add_argument("--train-run-id", default="")
+    p.add_argument("--holdout-uri", required=True)
+    main("evaluate", run, p.parse_args())
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,45 @@
+"""finalize (the workflow's exit handler): close the pipeline's MLflow run with its outcome."""
+
+from __future__ import annotations
+
+import argparse
+
+from steps._io import main, parser
+
+_STATUS = {"Succeeded": "FINISHED", "Failed": "FAILED", "Error": "FAILED"}
+
+
+def run(args: argparse.Namespace) -> None:
+    import os
+    import time
+
+    import mlflow
+
+    from glassbox.config import settings
+    from glassbox.tracking import configure, current_identity, ensure_experiment
+    from glassbox.tracking._context import pipeline_run_id
+
+    configure()
+    client = mlflow.MlflowClient()
+    identity = current_identity()
+    experiment = ensure_experiment(settings().tracking.experiment)
+    run_id = pipeline_run_id(experiment, identity, os.environ.get("GLASSBOX_PIPELINE", "training"))
+    run = client.get_run(run_id)
+    failures = args.failures if args.failures not in ("", "null") else "[]"
+    client.set_tag(run_id, "glassbox.workflow_status", args.status)
+    if failures != "[]":
+        client.set_tag(run_id, "glassbox.workflow_failures", failures[:4000])
+    elapsed = time.time() - run.info.start_time / 1000.0
+    client.log_metric(run_id, "pipeline.run_time_seconds", elapsed)
+    client.set_terminated(run_id, _STATUS.get(args.status, "FAILED"))
+
+
+def cli() -> None:
+    p = parser("finalize", __doc__ or "")
+    p.add_argument("--status", required=True, help="{{workflow.status}}")
+    p.add_argument("--failures", default="", help="{{workflow.failures}} (JSON)")
+    main("finalize", run, p.parse_args())
+
+
+if __name__ == "__main__":
+    cli()

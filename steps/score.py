@@ -1,0 +1,80 @@
+"""score: predictions for the production batch with the champion model, and their audit.
+
+Every prediction gets a SHA-256 audit hash (HMAC-SHA256 when ``GLASSBOX_AUDIT_HMAC_KEY`` is
+set) over the canonical encoding of (features as the model saw them, model fingerprint, the
+record's own event timestamp, prediction id, prediction); the batch's hashes are chained. The
+audit table holds hashes, ids, model identity and predictions, never feature values. The
+predictions file (``predictions/predictions.parquet``) is the prediction log the monitoring
+cron reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from steps._io import main, parser, write_outputs
+
+PROBA, LABEL = "y_pred_proba", "y_pred"
+
+
+def run(args: argparse.Namespace) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from glassbox import audit, registry
+    from glassbox import model as gm
+    from glassbox.config import settings
+    from glassbox.data import read_artifact_table
+    from glassbox.features import prepare
+    from glassbox.lineage import MODEL_RUN_TAG, log_input_dataset, log_output_dataset
+    from glassbox.tracking import step_run
+
+    conf = settings()
+    data = conf.data
+    with step_run("score", seed=args.seed) as ctx:
+        champion = registry.require_champion(
+            conf.tracking.registered_model, conf.tracking.champion_alias
+        )
+        raw = read_artifact_table(args.production_uri)
+        log_input_dataset(ctx, raw, name="raw-production", source=args.production_uri,
+                          context="scoring")
+        batch = prepare(raw, data)
+        proba = registry.load(champion.uri).predict_proba(gm.features_frame(batch, data))[:, 1]
+        predictions = batch.assign(**{PROBA: proba, LABEL: (proba >= 0.5).astype("int64")})
+        key = audit.key_from_env()
+        audited = audit.build_audit(
+            batch,
+            predictions[[PROBA, LABEL]],
+            feature_columns=list(data.features),
+            id_column=data.id_column,
+            timestamp_column=data.timestamp_column,
+            model=audit.ModelIdentity(champion.name, champion.version, champion.fingerprint),
+            batch_id=ctx.run_id,
+            key=key,
+        )
+        audit.log_audit(audited.table, audited.manifest)
+        predictions = predictions.assign(
+            model_name=champion.name, model_version=champion.version,
+            model_fingerprint=champion.fingerprint,
+        )
+        local = Path(tempfile.mkdtemp()) / "predictions.parquet"
+        predictions.to_parquet(local, index=False)
+        uri = ctx.log_artifact(local, "predictions")
+        log_output_dataset(ctx, predictions, name="predictions", uri=uri)
+        ctx.set_tags(champion.tags() | {MODEL_RUN_TAG: champion.run_id})
+        ctx.log_metrics({"rows.scored": len(predictions),
+                         "prediction.mean_proba": float(proba.mean()),
+                         "prediction.positive_rate": float((proba >= 0.5).mean())})
+        ctx.log_params({"audit.hash_alg": audited.manifest.hash_alg,
+                        "audit.encoding_version": audited.manifest.encoding_version})
+        write_outputs(run_id=ctx.run_id, predictions_uri=uri, audit_root=audited.manifest.root)
+
+
+def cli() -> None:
+    p = parser("score", __doc__ or "")
+    p.add_argument("--production-uri", required=True, help="raw production batch (extract)")
+    main("score", run, p.parse_args())
+
+
+if __name__ == "__main__":
+    cli()

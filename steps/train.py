@@ -1,0 +1,69 @@
+"""train: fit the model with the pipeline seed, fingerprint it and log it to MLflow.
+
+The logged model uses MLflow's safe skops format; its fingerprint (a digest of the fitted
+estimator's state, not of files with timestamps) is a run tag and is stamped on the registered
+version and on every audited prediction.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from steps._io import main, parser, write_outputs
+
+
+def _pins() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{p}=={version(p)}" for p in ("scikit-learn", "skops", "numpy", "pandas", "scipy")]
+
+
+def run(args: argparse.Namespace) -> None:
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    from glassbox import model as gm
+    from glassbox.config import settings
+    from glassbox.data import read_artifact_table
+    from glassbox.lineage import log_input_dataset
+    from glassbox.tracking import step_run
+
+    conf = settings()
+    data = conf.data
+    seed = 0 if args.seed is None else args.seed
+    with step_run("train", seed=seed) as ctx:
+        train = read_artifact_table(args.train_uri)
+        log_input_dataset(ctx, train, name="features-train", source=args.train_uri,
+                          context="training", targets=data.target_column)
+        categories = {c: sorted(train[c].unique().tolist()) for c in data.categorical_features}
+        X, y = gm.features_frame(train, data), train[data.target_column]
+        model = gm.build(conf.model, data, categories, seed).fit(X, y)
+        fingerprint = gm.fingerprint(model)
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            serialization_format="skops",
+            skops_trusted_types=gm.SKOPS_TRUSTED_TYPES,
+            signature=infer_signature(X.head(100), model.predict_proba(X.head(100))[:, 1]),
+            input_example=X.head(3),
+            pip_requirements=_pins(),
+        )
+        classifier = model[-1]
+        ctx.log_params({f"model.{k}": v for k, v in conf.model.model_dump().items()}
+                       | {"model.class": type(classifier).__name__,
+                          "model.features": ",".join(data.features)})
+        ctx.log_metrics({"train.rows": len(train), "train.n_iter": classifier.n_iter_,
+                         "train.accuracy": float(model.score(X, y))})
+        ctx.set_tags({"glassbox.model.fingerprint": fingerprint,
+                      "glassbox.model.uri": info.model_uri})
+        write_outputs(run_id=ctx.run_id, model_uri=info.model_uri, fingerprint=fingerprint)
+
+
+def cli() -> None:
+    p = parser("train", __doc__ or "")
+    p.add_argument("--train-uri", required=True)
+    main("train", run, p.parse_args())
+
+
+if __name__ == "__main__":
+    cli()
