@@ -59,7 +59,9 @@ def execute_unit(ctx: RunContext, unit: Unit) -> TaskResult:
         return run_resource(ctx, unit)
     started = datetime.now(UTC)
     scope = template_scope(ctx.global_scope, unit.inputs)
-    outcome = DagRun(ctx, unit, scope).run()
+    run = DagRun(ctx, unit, scope)
+    ctx.display.task_started(unit.name, None, 0)
+    outcome = run.run()
     return TaskResult(
         name=unit.name,
         task=unit.task,
@@ -253,20 +255,23 @@ class DagRun:
             worker.start()
 
     def _work(self, task: str, index: int, unit: Unit) -> None:
-        plan = self.plan.task(task)
+        reason = "interrupted"
+        result: TaskResult | None = None
         try:
             result = execute_unit(self.ctx, unit)
         except Exception as exc:  # report on the task: a bug must not hang or crash the run
             reason = str(exc) if isinstance(exc, RunnerError) else f"internal error: {exc!r}"
-            result = self._plain(
-                plan,
-                TaskStatus.ERROR,
-                reason,
-                name=unit.name,
-                item=unit.item,
-                item_index=unit.item_index,
-            )
-        self.done.put((task, index, result))
+        finally:  # always answer, or the scheduling loop would wait forever
+            if result is None:
+                result = self._plain(
+                    self.plan.task(task),
+                    TaskStatus.ERROR,
+                    reason,
+                    name=unit.name,
+                    item=unit.item,
+                    item_index=unit.item_index,
+                )
+            self.done.put((task, index, result))
 
     def _next_done(self) -> tuple[str, int, TaskResult]:
         while True:

@@ -173,6 +173,11 @@ def run_process(
             timed_out = True
             _stop(proc, grace=TERMINATE_GRACE_SECONDS)
             proc.wait()
+        except BaseException:  # interrupted (Ctrl-C): never leave the step running
+            _stop(proc, grace=TERMINATE_GRACE_SECONDS)
+            with capture.lock:
+                capture.closed = True
+            raise
         finally:
             registry.discard(proc)
         reader.join(timeout=_READER_JOIN_SECONDS)

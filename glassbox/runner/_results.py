@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, JsonValue, computed_field
+from pydantic import BaseModel, ConfigDict, JsonValue, computed_field, model_validator
 
 __all__ = ["AttemptResult", "TaskResult", "TaskStatus", "WorkflowResult", "WorkflowStatus"]
 
@@ -33,10 +34,21 @@ def _seconds(started: datetime | None, finished: datetime | None) -> float:
     return round((finished - started).total_seconds(), 3)
 
 
-class AttemptResult(BaseModel):
-    """One execution of a container (one pod, in Argo terms)."""
+class _Record(BaseModel):
+    """Frozen, strict; ``duration_seconds`` is written out but derived again when read back."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "duration_seconds" in data:
+            data = {k: v for k, v in data.items() if k != "duration_seconds"}
+        return data
+
+
+class AttemptResult(_Record):
+    """One execution of a container (one pod, in Argo terms)."""
 
     retry: int  # the value of {{retries}} for this attempt
     status: TaskStatus
@@ -52,10 +64,8 @@ class AttemptResult(BaseModel):
         return _seconds(self.started_at, self.finished_at)
 
 
-class TaskResult(BaseModel):
+class TaskResult(_Record):
     """A DAG task's outcome; a fanned-out task holds one result per item in ``items``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str  # path from the workflow's root DAG, e.g. "map(0:2024-01-01)" or "outer.inner"
     task: str
@@ -108,10 +118,8 @@ class TaskResult(BaseModel):
         return "\n".join(lines)
 
 
-class WorkflowResult(BaseModel):
+class WorkflowResult(_Record):
     """The outcome of one workflow run, with every task's result keyed by its path."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     uid: str

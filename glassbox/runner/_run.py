@@ -153,10 +153,11 @@ def run_workflow(
 
     Each DAG task runs its container's ``command + args`` as a subprocess in ``workdir``
     (default: the current directory), in dependency order, at most ``max_workers`` at a time.
-    Logs go to ``<run_dir>/logs/<task>[-<item>].log`` (``run_dir`` defaults to
-    ``<workdir>/.glassbox/runs/<workflow name>``). ``parameters`` override the workflow's
-    arguments; ``extra_env`` is added to every container's environment (it wins over the
-    template's ``env``); ``backoff_scale`` multiplies retry backoff waits (tests use ~0.01).
+    Logs go to ``<run_dir>/logs/<task>[-<item>].log`` and the result to
+    ``<run_dir>/result.json`` (``run_dir`` defaults to ``<workdir>/.glassbox/runs/<name>``).
+    ``parameters`` override the workflow's arguments; ``extra_env`` is added to every
+    container's environment (it wins over the template's ``env``); ``backoff_scale``
+    multiplies retry backoff waits (tests use ~0.01).
     Raises ``WorkflowFailed`` (with ``.result``) when the workflow ends Failed or Error, unless
     ``raise_on_failure`` is False; ``ManifestError`` for manifests it cannot run.
     """
@@ -265,6 +266,7 @@ def _execute(ctx: RunContext, launch: _Launch) -> WorkflowResult:
         tasks=ctx.records(),
         exit_handler=handler,
     )
+    (ctx.run_dir / "result.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
     ctx.display.workflow_finished(result)
     if launch.raise_on_failure and not result.succeeded:
         raise WorkflowFailed(result)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -197,3 +200,30 @@ def test_backoff_that_would_pass_max_duration_stops_retrying(tmp_path: Path) -> 
     assert len(flaky.attempts) == 1
     assert flaky.message == "exit code 1; backoff would exceed retryStrategy.backoff.maxDuration"
     assert time.monotonic() - started < 4
+
+
+@pytest.mark.parametrize("in_dag", [False, True])
+def test_interrupting_the_run_stops_its_processes(tmp_path: Path, in_dag: bool) -> None:
+    pid_file = tmp_path / "pid"
+    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    step = python_step("sleep", code)
+    dag = {"name": "main", "dag": {"tasks": [{"name": "sleep", "template": "sleep"}]}}
+    document = workflow([dag, step] if in_dag else [step])
+    interrupt = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    interrupt.start()
+    started = time.monotonic()
+
+    with pytest.raises(KeyboardInterrupt):
+        run_workflow(manifests_from_documents([document]), workdir=tmp_path, console=None)
+
+    assert time.monotonic() - started < 10
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"step process {pid} still alive after the interrupt")

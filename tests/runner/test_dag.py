@@ -13,6 +13,7 @@ from glassbox.runner import (
     ManifestError,
     TaskStatus,
     WorkflowFailed,
+    WorkflowResult,
     WorkflowStatus,
     manifests_from_documents,
     run_workflow,
@@ -84,6 +85,8 @@ def test_each_task_gets_workflow_identity_pod_name_and_its_own_log(
         assert re.fullmatch(rf"{result.name}-step-\d+", task.pod_name)
     assert len({result.task(n).pod_name for n in "abcd"}) == 4
     assert result.run_dir == runner.workdir / ".glassbox" / "runs" / result.name
+    saved = WorkflowResult.model_validate_json((result.run_dir / "result.json").read_text())
+    assert saved == result
     assert "done  d  Succeeded" in runner.output
     assert f"end   {result.name}  Succeeded" in runner.output
 
