@@ -165,7 +165,9 @@ class DriftCalculator:
 
     # -- calculate -----------------------------------------------------------------------------
 
-    def calculate(self, current: pd.DataFrame, history: DriftHistory | None = None) -> DriftResult:
+    def calculate(
+        self, current: pd.DataFrame, history: DriftHistory | Mapping[str, Any] | None = None
+    ) -> DriftResult:
         """Drift of one window of current data against the fitted reference."""
         profile = self.profile
         frame = _columns.require_frame(current, "current")
@@ -197,7 +199,7 @@ class DriftCalculator:
         return self._map(compare, profile.columns)
 
     def calculate_from_profile(
-        self, merged: ShardProfile, history: DriftHistory | None = None
+        self, merged: ShardProfile, history: DriftHistory | Mapping[str, Any] | None = None
     ) -> DriftResult:
         """Drift of a window summarised by (merged) shard profiles built against this profile."""
         from glassbox.drift._shard import ShardProfile
@@ -222,8 +224,13 @@ class DriftCalculator:
             raise DriftError(f"drift calculation from shard profiles failed: {exc!r}") from exc
 
     def _result(
-        self, features: Sequence[FeatureDrift], n_rows: int, history: DriftHistory | None
+        self,
+        features: Sequence[FeatureDrift],
+        n_rows: int,
+        history: DriftHistory | Mapping[str, Any] | None,
     ) -> DriftResult:
+        if history is not None and not isinstance(history, DriftHistory):
+            history = DriftHistory.from_dict(history)  # e.g. the JSON kept by the nightly job
         return DriftResult(
             features=assess(features, self.thresholds, history),
             n_current_rows=n_rows,

@@ -117,6 +117,8 @@ def test_dynamic_threshold_flags_a_window_far_above_its_history() -> None:
     assert "(dynamic)" in with_history["normal"].reasons[0]
     without_history = calculator.calculate(shifted)
     assert without_history.flagged() == ()
+    from_json = calculator.calculate(shifted, history=json.loads(json.dumps(history.to_dict())))
+    assert from_json == with_history
 
 
 def test_per_feature_rules_override_the_default() -> None:
