@@ -16,12 +16,17 @@ from glassbox.runner._depends import TaskOutcome
 from glassbox.runner._errors import RunnerError
 from glassbox.runner._expand import task_arguments, task_items
 from glassbox.runner._results import TaskResult, TaskStatus
-from glassbox.runner._scope import aggregate_outputs, bind_inputs, outputs_scope, template_scope
+from glassbox.runner._scope import (
+    aggregate_outputs,
+    bind_inputs,
+    dag_outputs,
+    outputs_scope,
+    template_scope,
+)
 from glassbox.runner._substitution import (
     Absent,
     item_node_desc,
     item_scope,
-    param_string,
     render,
 )
 from glassbox.runner._templates import DagPlan, TaskPlan
@@ -353,23 +358,7 @@ class DagRun:
             return DagOutcome(TaskStatus.ERROR, str(exc), {})
 
     def _outputs(self) -> dict[str, str]:
-        declared = (self.unit.template.get("outputs") or {}).get("parameters") or []
-        if not declared:
-            return {}
         scope: dict[str, str | Absent] = dict(self.scope)
         for task in self.plan.tasks:
             scope.update(outputs_scope(task.name, self.results[task.name], task.declared_outputs))
-        outputs: dict[str, str] = {}
-        for param in declared:
-            name = str(param.get("name"))
-            value_from = param.get("valueFrom") or {}
-            source = value_from.get("parameter", param.get("value"))
-            if source is None:
-                raise RunnerError(f"{self.plan.where}: output {name!r} needs valueFrom.parameter")
-            try:
-                outputs[name] = render(param_string(source), scope)
-            except RunnerError:
-                if value_from.get("default") is None:
-                    raise
-                outputs[name] = param_string(value_from["default"])
-        return outputs
+        return dag_outputs(self.unit.template, scope, self.plan.where)

@@ -14,6 +14,7 @@ from glassbox.runner._substitution import Absent, Scope, param_string, render
 __all__ = [
     "aggregate_outputs",
     "bind_inputs",
+    "dag_outputs",
     "global_scope",
     "outputs_scope",
     "rfc3339",
@@ -187,3 +188,21 @@ def outputs_scope(
         else Absent(f"task {task!r} ended {status} without a result")
     )
     return scope
+
+
+def dag_outputs(template: Mapping[str, Any], scope: Scope, where: str) -> dict[str, str]:
+    """A DAG template's output parameters from ``valueFrom.parameter`` (or ``value``)."""
+    outputs: dict[str, str] = {}
+    for param in (template.get("outputs") or {}).get("parameters") or []:
+        name = str(param.get("name"))
+        value_from = param.get("valueFrom") or {}
+        source = value_from.get("parameter", param.get("value"))
+        if source is None:
+            raise RunnerError(f"{where}: output {name!r} needs valueFrom.parameter")
+        try:
+            outputs[name] = render(param_string(source), scope)
+        except RunnerError:
+            if value_from.get("default") is None:
+                raise
+            outputs[name] = param_string(value_from["default"])
+    return outputs
