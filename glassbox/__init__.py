@@ -1,6 +1,6 @@
 """Glassbox: observable ML pipelines on Argo Workflows with a full MLflow glass-box record."""
 
-from glassbox import _env as _env  # noqa: F401  (must run before any tracking library import)
+from glassbox import _env as _env
 
 __version__ = "0.1.0"
 

@@ -32,7 +32,7 @@ class TrackingSettings(_Section):
     monitoring_experiment: str = "glassbox-car-loan-monitoring"
     registered_model: str = "car-loan-default"
     champion_alias: str = "champion"
-    system_metrics_interval_seconds: float = Field(1.0, gt=0)
+    system_metrics_interval_seconds: float = Field(0.5, gt=0)
 
 
 class DataSettings(_Section):

@@ -46,9 +46,7 @@ def resolve(spec: str, part: Part) -> str:
 
 def read_source(spec: str, part: Part) -> tuple[pd.DataFrame, str]:
     """Read one part of a source; returns the frame and the source URI recorded in lineage."""
-    import pandas as pd
-
-    read_table = pd.read_csv  # TEMP until glassbox.quality lands
+    from glassbox.quality import read_table
 
     location = resolve(spec, part)
     if "://" in location and not location.startswith("file://"):

@@ -36,5 +36,5 @@ def split_holdout(df: pd.DataFrame, fraction: float) -> tuple[pd.DataFrame, pd.D
     """Train on the older ``1 - fraction`` of the (time-ordered) history, hold out the newest.
 
     A time-based split needs no randomness and mimics how the model meets the future."""
-    cut = int(round(len(df) * (1.0 - fraction)))
+    cut = round(len(df) * (1.0 - fraction))
     return df.iloc[:cut].reset_index(drop=True), df.iloc[cut:].reset_index(drop=True)

@@ -213,9 +213,11 @@ def render(node: Node, indent: int = 0, shown: set[str] | None = None) -> list[s
         f"{pad}  produced {o['name']}  digest {o['digest']}  {o['source']}" for o in node.outputs
     ]
     for i in node.inputs:
-        origin = f" <- {i['produced_by_step']} run {i['produced_by_run']}" if i[
-            "produced_by_run"
-        ] else ""
+        origin = (
+            f" <- {i['produced_by_step']} run {i['produced_by_run']}"
+            if i["produced_by_run"]
+            else ""
+        )
         lines.append(f"{pad}  consumed {i['name']}  digest {i['digest']}{origin}")
     for parent in node.parents:
         lines += render(parent, indent + 1, shown)

@@ -28,6 +28,7 @@ SECRET_ENV = {
     "mlflow-tracking-password": "MLFLOW_TRACKING_PASSWORD",
 }
 UID = 10001
+RETRY_UNLESS_PERMANENT = "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) != 2"
 
 
 def _identity_env(pipeline: str) -> list[Env | FieldEnv]:
@@ -97,7 +98,9 @@ def step(
         volumes=[EmptyDirVolume(name="tmp", mount_path="/tmp")],  # noqa: S108
         retry_strategy=RetryStrategy(
             limit=retries,
-            retry_policy="OnFailure",
+            retry_policy="Always",
+            # Exit code 2 = a permanent Glassbox error (bad input, failed gate): never retried.
+            expression=RETRY_UNLESS_PERMANENT,
             backoff=Backoff(duration="10s", factor=2, max_duration="5m"),
         ),
         active_deadline_seconds=deadline_seconds,

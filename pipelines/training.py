@@ -54,16 +54,29 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
         common = {"image": image, "pipeline": PIPELINE}
         extract = step(
             "extract",
-            args=["--seed", SEED, "--reference", "{{workflow.parameters.reference}}",
-                  "--production", "{{workflow.parameters.production}}",
-                  "--targets", "{{workflow.parameters.targets}}"],
+            args=[
+                "--seed",
+                SEED,
+                "--reference",
+                "{{workflow.parameters.reference}}",
+                "--production",
+                "{{workflow.parameters.production}}",
+                "--targets",
+                "{{workflow.parameters.targets}}",
+            ],
             outputs=["run_id", "reference_uri", "production_uri", "targets_uri"],
             **common,
         )
         validate = step(
             "validate",
-            args=["--seed", SEED, "--reference-uri", "{{inputs.parameters.reference_uri}}",
-                  "--production-uri", "{{inputs.parameters.production_uri}}"],
+            args=[
+                "--seed",
+                SEED,
+                "--reference-uri",
+                "{{inputs.parameters.reference_uri}}",
+                "--production-uri",
+                "{{inputs.parameters.production_uri}}",
+            ],
             inputs=["reference_uri", "production_uri"],
             outputs=["run_id", "contract_uri"],
             retries=1,
@@ -71,8 +84,14 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
         )
         transform = step(
             "transform",
-            args=["--seed", SEED, "--reference-uri", "{{inputs.parameters.reference_uri}}",
-                  "--production-uri", "{{inputs.parameters.production_uri}}"],
+            args=[
+                "--seed",
+                SEED,
+                "--reference-uri",
+                "{{inputs.parameters.reference_uri}}",
+                "--production-uri",
+                "{{inputs.parameters.production_uri}}",
+            ],
             inputs=["reference_uri", "production_uri"],
             outputs=["run_id", "train_uri", "holdout_uri", "production_uri"],
             **common,
@@ -86,22 +105,42 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
             memory="4Gi",
             **common,
         )
-        model_args = ["--seed", SEED, "--model-uri", "{{inputs.parameters.model_uri}}",
-                      "--train-run-id", "{{inputs.parameters.train_run_id}}",
-                      "--holdout-uri", "{{inputs.parameters.holdout_uri}}"]
+        model_args = [
+            "--seed",
+            SEED,
+            "--model-uri",
+            "{{inputs.parameters.model_uri}}",
+            "--train-run-id",
+            "{{inputs.parameters.train_run_id}}",
+            "--holdout-uri",
+            "{{inputs.parameters.holdout_uri}}",
+        ]
         evaluate = step(
-            "evaluate", args=model_args, inputs=["model_uri", "train_run_id", "holdout_uri"],
-            outputs=["run_id", "gate"], **common,
+            "evaluate",
+            args=model_args,
+            inputs=["model_uri", "train_run_id", "holdout_uri"],
+            outputs=["run_id", "gate"],
+            **common,
         )
         explain = step(
-            "explain", args=model_args, inputs=["model_uri", "train_run_id", "holdout_uri"],
-            memory="4Gi", **common,
+            "explain",
+            args=model_args,
+            inputs=["model_uri", "train_run_id", "holdout_uri"],
+            memory="4Gi",
+            **common,
         )
         register = step(
             "register",
-            args=["--seed", SEED, "--model-uri", "{{inputs.parameters.model_uri}}",
-                  "--train-run-id", "{{inputs.parameters.train_run_id}}",
-                  "--evaluate-run-id", "{{inputs.parameters.evaluate_run_id}}"],
+            args=[
+                "--seed",
+                SEED,
+                "--model-uri",
+                "{{inputs.parameters.model_uri}}",
+                "--train-run-id",
+                "{{inputs.parameters.train_run_id}}",
+                "--evaluate-run-id",
+                "{{inputs.parameters.evaluate_run_id}}",
+            ],
             inputs=["model_uri", "train_run_id", "evaluate_run_id"],
             outputs=["run_id", "model_version"],
             **common,
@@ -117,7 +156,7 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
             "drift",
             args=["--seed", SEED, "--predictions-uri", "{{inputs.parameters.predictions_uri}}"],
             inputs=["predictions_uri"],
-            secrets=("slack-webhook-url", "pagerduty-routing-key", "mlflow-tracking-password"),
+            outputs=["run_id", "severity"],
             **common,
         )
         step(
@@ -132,29 +171,43 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
 
         with DAG(name="training"):
             t_extract = extract(name="extract")
-            t_validate = validate(name="validate", arguments={
-                "reference_uri": _out("extract", "reference_uri"),
-                "production_uri": _out("extract", "production_uri")})
-            t_transform = transform(name="transform", arguments={
-                "reference_uri": _out("extract", "reference_uri"),
-                "production_uri": _out("extract", "production_uri")})
+            t_validate = validate(
+                name="validate",
+                arguments={
+                    "reference_uri": _out("extract", "reference_uri"),
+                    "production_uri": _out("extract", "production_uri"),
+                },
+            )
+            t_transform = transform(
+                name="transform",
+                arguments={
+                    "reference_uri": _out("extract", "reference_uri"),
+                    "production_uri": _out("extract", "production_uri"),
+                },
+            )
             t_train = train(name="train", arguments={"train_uri": _out("transform", "train_uri")})
-            model = {"model_uri": _out("train", "model_uri"),
-                     "train_run_id": _out("train", "run_id"),
-                     "holdout_uri": _out("transform", "holdout_uri")}
+            model = {
+                "model_uri": _out("train", "model_uri"),
+                "train_run_id": _out("train", "run_id"),
+                "holdout_uri": _out("transform", "holdout_uri"),
+            }
             t_evaluate = evaluate(name="evaluate", arguments=model)
             t_explain = explain(name="explain", arguments=model)
             t_register = register(
                 name="register",
                 when=f"{_out('evaluate', 'gate')} == passed",
-                arguments={"model_uri": _out("train", "model_uri"),
-                           "train_run_id": _out("train", "run_id"),
-                           "evaluate_run_id": _out("evaluate", "run_id")},
+                arguments={
+                    "model_uri": _out("train", "model_uri"),
+                    "train_run_id": _out("train", "run_id"),
+                    "evaluate_run_id": _out("evaluate", "run_id"),
+                },
             )
-            t_score = score(name="score", arguments={
-                "production_uri": _out("extract", "production_uri")})
-            t_drift = drift(name="drift",
-                            arguments={"predictions_uri": _out("score", "predictions_uri")})
+            t_score = score(
+                name="score", arguments={"production_uri": _out("extract", "production_uri")}
+            )
+            t_drift = drift(
+                name="drift", arguments={"predictions_uri": _out("score", "predictions_uri")}
+            )
 
             t_extract >> t_validate >> t_transform >> t_train >> [t_evaluate, t_explain]
             t_evaluate >> t_register

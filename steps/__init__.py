@@ -1,3 +1,3 @@
-"""Container step entrypoints: ``python -m steps.<name>``. Thin: parse, call glassbox, write outputs."""
+"""Container step entrypoints, ``python -m steps.<name>``: parse, call glassbox, write outputs."""
 
-from glassbox import _env as _env  # noqa: F401
+from glassbox import _env as _env

@@ -29,12 +29,18 @@ def write_outputs(**values: object) -> None:
         (out / name).write_text(f"{value}\n")
 
 
+# A Glassbox error is permanent (bad input, a failed gate, missing state): exit 2, which the
+# templates' retryStrategy.expression does not retry. Anything else (a tracking server that is
+# down, an OOM kill) exits 1 or by signal and is retried.
+EXIT_PERMANENT = 2
+
+
 def main(step: str, run: Callable[[argparse.Namespace], None], args: argparse.Namespace) -> None:
-    """Run a step; a Glassbox error becomes one clear line on stderr and exit code 1."""
+    """Run a step; a Glassbox error becomes one clear line on stderr and exit code 2."""
     from glassbox.errors import GlassboxError
 
     try:
         run(args)
     except GlassboxError as exc:
         print(f"{step}: error: {exc}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(EXIT_PERMANENT)

@@ -28,8 +28,14 @@ def run(args: argparse.Namespace) -> None:
     data = conf.data
     with step_run("evaluate", seed=args.seed) as ctx:
         holdout = read_artifact_table(args.holdout_uri)
-        log_input_dataset(ctx, holdout, name="features-holdout", source=args.holdout_uri,
-                          context="evaluation", targets=data.target_column)
+        log_input_dataset(
+            ctx,
+            holdout,
+            name="features-holdout",
+            source=args.holdout_uri,
+            context="evaluation",
+            targets=data.target_column,
+        )
         X, y = gm.features_frame(holdout, data), holdout[data.target_column]
         candidate = holdout_metrics(registry.load(args.model_uri), X, y)
         champ = registry.champion(conf.tracking.registered_model, conf.tracking.champion_alias)
@@ -39,12 +45,25 @@ def run(args: argparse.Namespace) -> None:
         if champion_metrics:
             ctx.log_metrics({f"champion.{k}": v for k, v in champion_metrics.items()})
         ctx.log_params({f"gate.{k}": v for k, v in conf.gate.model_dump().items()})
-        ctx.set_tags({"glassbox.gate": verdict.label, "glassbox.gate.reasons": verdict.reasons,
-                      MODEL_RUN_TAG: args.train_run_id or run_id_of(args.model_uri) or "",
-                      "glassbox.gate.champion_version": champ.version if champ else "none"})
+        ctx.set_tags(
+            {
+                "glassbox.gate": verdict.label,
+                "glassbox.gate.reasons": verdict.reasons,
+                MODEL_RUN_TAG: args.train_run_id or run_id_of(args.model_uri) or "",
+                "glassbox.gate.champion_version": champ.version if champ else "none",
+            }
+        )
         report = Path(tempfile.mkdtemp()) / "gate.json"
-        report.write_text(json.dumps({"verdict": verdict.label, "reasons": verdict.reasons,
-                                      "thresholds": verdict.thresholds}, indent=2))
+        report.write_text(
+            json.dumps(
+                {
+                    "verdict": verdict.label,
+                    "reasons": verdict.reasons,
+                    "thresholds": verdict.thresholds,
+                },
+                indent=2,
+            )
+        )
         ctx.log_artifact(report, "gate")
         write_outputs(run_id=ctx.run_id, gate=verdict.label)
 

@@ -25,17 +25,30 @@ def run(args: argparse.Namespace) -> None:
     seed = 0 if args.seed is None else args.seed
     with step_run("explain", seed=seed) as ctx:
         holdout = read_artifact_table(args.holdout_uri)
-        log_input_dataset(ctx, holdout, name="features-holdout", source=args.holdout_uri,
-                          context="explanation", targets=data.target_column)
+        log_input_dataset(
+            ctx,
+            holdout,
+            name="features-holdout",
+            source=args.holdout_uri,
+            context="explanation",
+            targets=data.target_column,
+        )
         n = min(conf.explain.sample_rows, len(holdout))
         sample = holdout.sample(n=n, random_state=seed % 2**32).sort_index()
-        result = explain(registry.load(args.model_uri), sample, data.id_column,
-                         list(data.features), Path(tempfile.mkdtemp()))
+        result = explain(
+            registry.load(args.model_uri),
+            sample,
+            data.id_column,
+            list(data.features),
+            Path(tempfile.mkdtemp()),
+        )
         for f in result.files:
             ctx.log_artifact(f, "shap")
         ctx.log_params({"shap.sample_rows": n, "shap.explainer": "TreeExplainer"})
-        ctx.log_metrics({"shap.additivity_max_error": result.additivity_max_error}
-                        | {f"shap.mean_abs.{k}": v for k, v in result.importance.items()})
+        ctx.log_metrics(
+            {"shap.additivity_max_error": result.additivity_max_error}
+            | {f"shap.mean_abs.{k}": v for k, v in result.importance.items()}
+        )
         ctx.set_tags({MODEL_RUN_TAG: args.train_run_id})
         if result.additivity_max_error > conf.explain.max_additivity_error:
             raise GlassboxError(

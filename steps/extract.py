@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> None:
             spec = getattr(args, part) or getattr(conf, part)
             df, source = read_source(spec, part)
             target = conf.target_column if part != "production" else None
-            log_input_dataset(ctx, df, name=f"raw-{part}", source=source, targets=target)
+            log_input_dataset(ctx, df, name=f"source-{part}", source=source, targets=target)
             local = tmp / f"{part}.parquet"
             df.to_parquet(local, index=False)
             uri = ctx.log_artifact(local, "raw")

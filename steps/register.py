@@ -24,19 +24,30 @@ def run(args: argparse.Namespace) -> None:
         client = mlflow.MlflowClient()
         verdict = client.get_run(args.evaluate_run_id).data.tags.get("glassbox.gate", "missing")
         if verdict != "passed":
-            raise TrackingError(f"evaluate run {args.evaluate_run_id}: gate is '{verdict}', "
-                                "expected 'passed'; not promoting")
+            raise TrackingError(
+                f"evaluate run {args.evaluate_run_id}: gate is '{verdict}', "
+                "expected 'passed'; not promoting"
+            )
         fingerprint = client.get_run(args.train_run_id).data.tags["glassbox.model.fingerprint"]
         version = registry.register(
-            args.model_uri, conf.registered_model, fingerprint, conf.champion_alias,
-            tags={"glassbox.gate_run_id": args.evaluate_run_id,
-                  "glassbox.train_run_id": args.train_run_id},
+            args.model_uri,
+            conf.registered_model,
+            fingerprint,
+            conf.champion_alias,
+            tags={
+                "glassbox.gate_run_id": args.evaluate_run_id,
+                "glassbox.train_run_id": args.train_run_id,
+            },
         )
-        ctx.set_tags({MODEL_RUN_TAG: args.train_run_id,
-                      "glassbox.model.name": conf.registered_model,
-                      "glassbox.model.version": version,
-                      "glassbox.model.fingerprint": fingerprint,
-                      "glassbox.model.alias": conf.champion_alias})
+        ctx.set_tags(
+            {
+                MODEL_RUN_TAG: args.train_run_id,
+                "glassbox.model.name": conf.registered_model,
+                "glassbox.model.version": version,
+                "glassbox.model.fingerprint": fingerprint,
+                "glassbox.model.alias": conf.champion_alias,
+            }
+        )
         write_outputs(run_id=ctx.run_id, model_version=version)
 
 

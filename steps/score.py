@@ -36,8 +36,9 @@ def run(args: argparse.Namespace) -> None:
             conf.tracking.registered_model, conf.tracking.champion_alias
         )
         raw = read_artifact_table(args.production_uri)
-        log_input_dataset(ctx, raw, name="raw-production", source=args.production_uri,
-                          context="scoring")
+        log_input_dataset(
+            ctx, raw, name="raw-production", source=args.production_uri, context="scoring"
+        )
         batch = prepare(raw, data)
         proba = registry.load(champion.uri).predict_proba(gm.features_frame(batch, data))[:, 1]
         predictions = batch.assign(**{PROBA: proba, LABEL: (proba >= 0.5).astype("int64")})
@@ -54,7 +55,8 @@ def run(args: argparse.Namespace) -> None:
         )
         audit.log_audit(audited.table, audited.manifest)
         predictions = predictions.assign(
-            model_name=champion.name, model_version=champion.version,
+            model_name=champion.name,
+            model_version=champion.version,
             model_fingerprint=champion.fingerprint,
         )
         local = Path(tempfile.mkdtemp()) / "predictions.parquet"
@@ -62,11 +64,19 @@ def run(args: argparse.Namespace) -> None:
         uri = ctx.log_artifact(local, "predictions")
         log_output_dataset(ctx, predictions, name="predictions", uri=uri)
         ctx.set_tags(champion.tags() | {MODEL_RUN_TAG: champion.run_id})
-        ctx.log_metrics({"rows.scored": len(predictions),
-                         "prediction.mean_proba": float(proba.mean()),
-                         "prediction.positive_rate": float((proba >= 0.5).mean())})
-        ctx.log_params({"audit.hash_alg": audited.manifest.hash_alg,
-                        "audit.encoding_version": audited.manifest.encoding_version})
+        ctx.log_metrics(
+            {
+                "rows.scored": len(predictions),
+                "prediction.mean_proba": float(proba.mean()),
+                "prediction.positive_rate": float((proba >= 0.5).mean()),
+            }
+        )
+        ctx.log_params(
+            {
+                "audit.hash_alg": audited.manifest.hash_alg,
+                "audit.encoding_version": audited.manifest.encoding_version,
+            }
+        )
         write_outputs(run_id=ctx.run_id, predictions_uri=uri, audit_root=audited.manifest.root)
 
 

@@ -8,14 +8,45 @@ version and on every audited prediction.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
 
 from steps._io import main, parser, write_outputs
+
+if TYPE_CHECKING:
+    from glassbox.config import Settings
+    from glassbox.tracking import StepContext
+
+PROFILE_DIR = "reference_profile"
 
 
 def _pins() -> list[str]:
     from importlib.metadata import version
 
     return [f"{p}=={version(p)}" for p in ("scikit-learn", "skops", "numpy", "pandas", "scipy")]
+
+
+def log_reference_profile(ctx: StepContext, model: Any, train: Any, conf: Settings) -> None:
+    """Fit the drift calculator on the training features + the model's own scores and log the
+    serialised profile with the model: the drift step and the cron never reload the train set."""
+    import tempfile
+    from pathlib import Path
+
+    from glassbox import model as gm
+    from glassbox.drift import DriftCalculator
+
+    data = conf.data
+    frame = gm.features_frame(train, data).assign(
+        y_pred_proba=model.predict_proba(gm.features_frame(train, data))[:, 1]
+    )
+    calculator = DriftCalculator(
+        features=list(data.features),
+        categorical=list(data.categorical_features),
+        prediction_columns=["y_pred_proba"],
+        thresholds=conf.monitoring.get("drift_thresholds"),
+    ).fit(frame)
+    where = calculator.profile.save(Path(tempfile.mkdtemp()) / PROFILE_DIR)
+    for f in sorted(where.iterdir()):
+        ctx.log_artifact(f, f"drift/{PROFILE_DIR}")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -33,8 +64,14 @@ def run(args: argparse.Namespace) -> None:
     seed = 0 if args.seed is None else args.seed
     with step_run("train", seed=seed) as ctx:
         train = read_artifact_table(args.train_uri)
-        log_input_dataset(ctx, train, name="features-train", source=args.train_uri,
-                          context="training", targets=data.target_column)
+        log_input_dataset(
+            ctx,
+            train,
+            name="features-train",
+            source=args.train_uri,
+            context="training",
+            targets=data.target_column,
+        )
         categories = {c: sorted(train[c].unique().tolist()) for c in data.categorical_features}
         X, y = gm.features_frame(train, data), train[data.target_column]
         model = gm.build(conf.model, data, categories, seed).fit(X, y)
@@ -48,14 +85,22 @@ def run(args: argparse.Namespace) -> None:
             input_example=X.head(3),
             pip_requirements=_pins(),
         )
+        log_reference_profile(ctx, model, train, conf)
         classifier = model[-1]
-        ctx.log_params({f"model.{k}": v for k, v in conf.model.model_dump().items()}
-                       | {"model.class": type(classifier).__name__,
-                          "model.features": ",".join(data.features)})
-        ctx.log_metrics({"train.rows": len(train), "train.n_iter": classifier.n_iter_,
-                         "train.accuracy": float(model.score(X, y))})
-        ctx.set_tags({"glassbox.model.fingerprint": fingerprint,
-                      "glassbox.model.uri": info.model_uri})
+        ctx.log_params(
+            {f"model.{k}": v for k, v in conf.model.model_dump().items()}
+            | {"model.class": type(classifier).__name__, "model.features": ",".join(data.features)}
+        )
+        ctx.log_metrics(
+            {
+                "train.rows": len(train),
+                "train.n_iter": classifier.n_iter_,
+                "train.accuracy": float(model.score(X, y)),
+            }
+        )
+        ctx.set_tags(
+            {"glassbox.model.fingerprint": fingerprint, "glassbox.model.uri": info.model_uri}
+        )
         write_outputs(run_id=ctx.run_id, model_uri=info.model_uri, fingerprint=fingerprint)
 
 

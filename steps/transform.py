@@ -21,8 +21,13 @@ def run(args: argparse.Namespace) -> None:
     with step_run("transform", seed=args.seed) as ctx:
         reference = read_artifact_table(args.reference_uri)
         production = read_artifact_table(args.production_uri)
-        log_input_dataset(ctx, reference, name="raw-reference", source=args.reference_uri,
-                          targets=conf.target_column)
+        log_input_dataset(
+            ctx,
+            reference,
+            name="raw-reference",
+            source=args.reference_uri,
+            targets=conf.target_column,
+        )
         log_input_dataset(ctx, production, name="raw-production", source=args.production_uri)
         train, holdout = split_holdout(prepare(reference, conf), conf.holdout_fraction)
         frames = {"train": train, "holdout": holdout, "production": prepare(production, conf)}
@@ -32,8 +37,13 @@ def run(args: argparse.Namespace) -> None:
             local = tmp / f"{name}.parquet"
             df.to_parquet(local, index=False)
             uri = ctx.log_artifact(local, "features")
-            log_output_dataset(ctx, df, name=f"features-{name}", uri=uri,
-                               targets=conf.target_column if name != "production" else None)
+            log_output_dataset(
+                ctx,
+                df,
+                name=f"features-{name}",
+                uri=uri,
+                targets=conf.target_column if name != "production" else None,
+            )
             ctx.log_metrics({f"rows.{name}": len(df)})
             outputs[f"{name}_uri"] = uri
         ctx.log_params({"holdout_fraction": conf.holdout_fraction, "split": "time-ordered"})

@@ -8,8 +8,13 @@ expected. The contract is logged (``contract/contract.json``) for transform, sco
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from steps._io import main, parser, write_outputs
+
+if TYPE_CHECKING:
+    from glassbox.config import DataSettings
+    from glassbox.quality import DataContract
 
 
 def run(args: argparse.Namespace) -> None:
@@ -27,7 +32,10 @@ def run(args: argparse.Namespace) -> None:
         reference = read_artifact_table(args.reference_uri)
         production = read_artifact_table(args.production_uri)
         log_input_dataset(
-            ctx, reference, name="raw-reference", source=args.reference_uri,
+            ctx,
+            reference,
+            name="raw-reference",
+            source=args.reference_uri,
             targets=conf.target_column,
         )
         log_input_dataset(ctx, production, name="raw-production", source=args.production_uri)
@@ -38,16 +46,35 @@ def run(args: argparse.Namespace) -> None:
             id_column=conf.id_column,
             timestamp_column=conf.timestamp_column,
             target_column=conf.target_column,
+            source=args.reference_uri,
         )
+        contract = declared(contract, conf)
         validate_batch(reference, contract, source=args.reference_uri)
-        validate_batch(production.assign(**{conf.target_column: 0}), contract,
-                       source=args.production_uri)
+        validate_batch(production, contract.without(conf.target_column), source=args.production_uri)
         local = Path(tempfile.mkdtemp()) / "contract.json"
         local.write_text(contract.to_json())
         uri = ctx.log_artifact(local, "contract")
         ctx.set_tags({"glassbox.validation": "passed"})
         ctx.log_metrics({"rows.reference": len(reference), "rows.production": len(production)})
         write_outputs(run_id=ctx.run_id, contract_uri=uri)
+
+
+def declared(contract: DataContract, conf: DataSettings) -> DataContract:
+    """Pin what the settings declare on top of what was inferred: numeric features must be
+    numeric and no feature may be missing, whatever the reference happened to hold."""
+    from glassbox.errors import DataValidationError
+
+    columns = dict(contract.columns)
+    for name in conf.numeric_features:
+        col = columns[name]
+        if col.kind != "numeric":
+            raise DataValidationError(
+                f"validate: column '{name}': expected numeric (declared in data.numeric_features)"
+                f", got {col.dtype} in the reference data"
+            )
+    for name in conf.features:
+        columns[name] = columns[name].model_copy(update={"nullable": False})
+    return contract.model_copy(update={"columns": columns})
 
 
 def cli() -> None:

@@ -157,6 +157,9 @@ class _ContainerRun:
             return None, ""
         if not plan.retries_phase(status.value) or not plan.has_retry_left(len(self.attempts)):
             return None, ""
+        last = self.attempts[-1].record
+        if not plan.expression_allows(last.exit_code, status.value, last.duration_seconds):
+            return None, "retryStrategy.expression does not allow a retry"
         wait = plan.wait_before_retry(len(self.attempts)) * self.ctx.backoff_scale
         deadline = self._max_duration_deadline()
         if deadline is not None and time.monotonic() >= deadline:

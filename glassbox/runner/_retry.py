@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from glassbox.runner._errors import ManifestError
+from glassbox.runner._when import WhenError, evaluate_when
 
 __all__ = ["RetryPlan", "parse_duration"]
 
@@ -63,6 +64,7 @@ class RetryPlan:
     factor: float | None = None
     cap: float | None = None
     max_duration: float | None = None
+    expression: str | None = None
 
     @classmethod
     def parse(cls, spec: Any, where: str) -> RetryPlan | None:
@@ -70,11 +72,9 @@ class RetryPlan:
             return None
         if not isinstance(spec, Mapping):
             raise ManifestError(f"{where}: retryStrategy must be a mapping, got {spec!r}")
-        if spec.get("expression"):
-            raise ManifestError(
-                f"{where}: retryStrategy.expression is not supported by the local runner; "
-                "use retryPolicy and limit"
-            )
+        expression = spec.get("expression")
+        if expression is not None:
+            _check_expression(str(expression), f"{where}: retryStrategy.expression")
         policy = str(spec.get("retryPolicy") or "OnFailure")
         if policy not in _POLICIES:
             known = ", ".join(_POLICIES)
@@ -111,6 +111,7 @@ class RetryPlan:
             factor=factor,
             cap=cap,
             max_duration=max_duration,
+            expression=None if expression is None else str(expression),
         )
 
     def retries_phase(self, phase: str) -> bool:
@@ -122,6 +123,12 @@ class RetryPlan:
         if self.policy == "OnError":
             return phase == "Error"
         return False  # OnTransientError: a local process has no transient infrastructure errors
+
+    def expression_allows(self, exit_code: int | None, status: str, duration: float) -> bool:
+        """Argo's ``retryStrategy.expression`` (both it and the policy must allow a retry)."""
+        if self.expression is None:
+            return True
+        return evaluate_when(_bind(self.expression, exit_code, status, duration))
 
     def has_retry_left(self, attempts_made: int) -> bool:
         return self.limit is None or attempts_made <= self.limit
@@ -146,3 +153,31 @@ def _positive_number(value: Any, where: str) -> float:
     if number < 0:
         raise ManifestError(f"{where}: expected a number >= 0, got {value!r}")
     return number
+
+
+# The subset of Argo's retry expressions (expr-lang over ``lastRetry``) the local runner reads:
+# comparisons of ``lastRetry.exitCode`` (bare or in ``asInt(...)``), ``lastRetry.status`` and
+# ``lastRetry.duration``, joined by ``&&``/``||``/``and``/``or``/``!``.
+_AS_INT = re.compile(r"asInt\(\s*lastRetry\.exitCode\s*\)")
+_WORD_OPS = (
+    (re.compile(r"\band\b"), "&&"),
+    (re.compile(r"\bor\b"), "||"),
+    (re.compile(r"\bnot\b"), "!"),
+)
+
+
+def _bind(expression: str, exit_code: int | None, status: str, duration: float) -> str:
+    text = _AS_INT.sub(str(exit_code if exit_code is not None else -1), expression)
+    text = text.replace("lastRetry.exitCode", f"'{'' if exit_code is None else exit_code}'")
+    text = text.replace("lastRetry.status", f"'{status}'")
+    text = text.replace("lastRetry.duration", str(duration))
+    for pattern, op in _WORD_OPS:
+        text = pattern.sub(op, text)
+    return text
+
+
+def _check_expression(expression: str, where: str) -> None:
+    try:
+        evaluate_when(_bind(expression, 1, "Failed", 1.0))
+    except WhenError as exc:
+        raise ManifestError(f"{where}: {exc}") from None

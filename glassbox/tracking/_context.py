@@ -150,7 +150,6 @@ def step_run(
         "glassbox.run_kind": "step",
     }
     existing = _find_run(experiment_id, base)
-    mlflow.set_system_metrics_node_id(identity.pod_name or None)
     active = mlflow.start_run(
         run_id=existing,
         experiment_id=experiment_id,
@@ -161,7 +160,11 @@ def step_run(
     )
     ctx = StepContext(step, active.info.run_id, experiment_id, parent, identity)
     ctx.set_tags(
-        {"glassbox.step": step, "glassbox.pipeline": pipeline, "mlflow.source.name": f"steps.{step}"}
+        {
+            "glassbox.step": step,
+            "glassbox.pipeline": pipeline,
+            "mlflow.source.name": f"steps.{step}",
+        }
         | identity.tags()
         | code_tags()
         | people_tags()

@@ -85,6 +85,27 @@ def test_on_error_policy_does_not_retry_a_non_zero_exit(runner: Runner, tmp_path
     assert counter.read_text() == "1"
 
 
+def test_retry_expression_stops_retrying_a_permanent_failure(tmp_path: Path) -> None:
+    counter = tmp_path / "counter"
+    doc = workflow(
+        [
+            {"name": "main", "dag": {"tasks": [{"name": "bad", "template": "bad"}]}},
+            python_step(
+                "bad",
+                "import pathlib, sys; p = pathlib.Path(sys.argv[1]);"
+                " p.write_text(str(int(p.read_text()) + 1 if p.exists() else 1)); sys.exit(2)",
+                str(counter),
+                retryStrategy={"limit": 3, "expression": "asInt(lastRetry.exitCode) != 2"},
+            ),
+        ]
+    )
+    with pytest.raises(WorkflowFailed) as caught:
+        run_workflow(manifests_from_documents([doc]), workdir=tmp_path, console=None)
+
+    assert counter.read_text() == "1"
+    assert caught.value.result.task("bad").exit_code == 2
+
+
 def test_active_deadline_kills_the_step(runner: Runner) -> None:
     started = time.monotonic()
     with pytest.raises(WorkflowFailed) as caught:

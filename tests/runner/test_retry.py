@@ -71,11 +71,30 @@ def test_backoff_grows_by_factor_and_is_capped() -> None:
         ({"retryPolicy": "Sometimes"}, r"retryPolicy 'Sometimes' is not one of Always, OnFailure"),
         ({"backoff": {"factor": 2}}, "retryStrategy.backoff.duration is missing"),
         (
-            {"expression": "lastRetry.status == 'Error'"},
-            "retryStrategy.expression is not supported",
+            {"expression": "lastRetry.exitCode in [1, 2]"},
+            r"retryStrategy.expression: .*unsupported",
         ),
     ],
 )
 def test_invalid_retry_strategy(spec: dict[str, object], message: str) -> None:
     with pytest.raises(ManifestError, match=message):
         RetryPlan.parse(spec, "template 'train'")
+
+
+@pytest.mark.parametrize(
+    ("expression", "exit_code", "status", "allowed"),
+    [
+        ("asInt(lastRetry.exitCode) != 2", 1, "Failed", True),
+        ("asInt(lastRetry.exitCode) != 2", 2, "Failed", False),
+        ("lastRetry.status == 'Error' || asInt(lastRetry.exitCode) > 2", 1, "Error", True),
+        ("lastRetry.status == 'Error' or asInt(lastRetry.exitCode) > 2", 1, "Failed", False),
+        ("lastRetry.exitCode == '137'", 137, "Failed", True),
+        ("lastRetry.duration < 10 and lastRetry.status == 'Failed'", 1, "Failed", True),
+    ],
+)
+def test_retry_expression_reads_the_last_attempt(
+    expression: str, exit_code: int, status: str, allowed: bool
+) -> None:
+    plan = RetryPlan.parse({"limit": 3, "expression": expression}, "template 'train'")
+    assert plan is not None
+    assert plan.expression_allows(exit_code, status, 1.5) is allowed
