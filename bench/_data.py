@@ -15,7 +15,7 @@ import pandas as pd
 
 N_COLUMNS = 20
 DRIFTED = ("x00", "x01", "x02")
-"""Columns that drift in a drifted window: mean shift, scale change, 10% mixture moved."""
+"""Columns that drift in a drifted window: mean shift, scale change, 25% of the mass moved."""
 
 Maker = Callable[[np.random.Generator, np.ndarray], None]
 
@@ -74,6 +74,6 @@ def _inject(name: str, rng: np.random.Generator, out: np.ndarray) -> None:
         out += 0.5
     elif name == "x01":  # lognormal: 1.5x scale
         out *= 1.5
-    elif name == "x02":  # uniform: 10% of rows moved to [1, 1.5)
-        moved = rng.random(out.size) < 0.1
+    elif name == "x02":  # uniform: 25% of rows moved to [1, 1.5)
+        moved = rng.random(out.size) < 0.25
         out[moved] = 1.0 + 0.5 * rng.random(int(moved.sum()))
