@@ -1,0 +1,79 @@
+"""Monitoring adapters: NannyML per-chunk drift and performance, Evidently reports, concept drift.
+
+The monitoring cron checks a production prediction window (id, timestamp, features,
+y_pred_proba, y_pred ...) against the model's reference (its training history scored by the
+model itself, with targets)::
+
+    monitor = NannyMonitor(DataSettings(), MonitorSettings(chunk_size=5000)).fit(reference)
+    result = monitor.calculate(window, targets)      # targets: (id, repaid) arrived so far
+    result.drift_chunks("car_value"), result.estimated_drop_chunks("roc_auc")
+    classify_window(result).kind                     # "covariate_shift", "concept_drift", ...
+    evidently_report(reference, window, numeric, categorical, out_dir).html_path
+
+Results are frozen pydantic models (``model_dump_json()``); no NannyML or Evidently object leaves
+this package. NannyML and Evidently are imported only when a function needs them.
+"""
+
+from glassbox.monitoring._concept import (
+    ChunkVerdict,
+    DriftVerdict,
+    Kind,
+    WindowVerdict,
+    classify,
+    classify_chunk,
+    classify_window,
+)
+from glassbox.monitoring._errors import MonitoringConfigError, MonitoringError, MonitoringInputError
+from glassbox.monitoring._evidently import (
+    EvidentlyColumnDrift,
+    EvidentlyReport,
+    EvidentlySummary,
+    evidently_report,
+    parse_evidently_json,
+)
+from glassbox.monitoring._nannyml import NannyMonitor
+from glassbox.monitoring._results import (
+    ChunkResult,
+    FeatureDrift,
+    MethodDrift,
+    MonitoringResult,
+    MultivariateDrift,
+    PerformanceValue,
+    TargetCoverage,
+)
+from glassbox.monitoring._settings import (
+    DEFAULT_CHUNK_SIZE,
+    ConstantThreshold,
+    MonitorSettings,
+    StdThreshold,
+)
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "ChunkResult",
+    "ChunkVerdict",
+    "ConstantThreshold",
+    "DriftVerdict",
+    "EvidentlyColumnDrift",
+    "EvidentlyReport",
+    "EvidentlySummary",
+    "FeatureDrift",
+    "Kind",
+    "MethodDrift",
+    "MonitorSettings",
+    "MonitoringConfigError",
+    "MonitoringError",
+    "MonitoringInputError",
+    "MonitoringResult",
+    "MultivariateDrift",
+    "NannyMonitor",
+    "PerformanceValue",
+    "StdThreshold",
+    "TargetCoverage",
+    "WindowVerdict",
+    "classify",
+    "classify_chunk",
+    "classify_window",
+    "evidently_report",
+    "parse_evidently_json",
+]
