@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from glassbox.errors import GlassboxError
+
+if TYPE_CHECKING:
+    from glassbox.runner import ResourceHandler
 
 
 def local_env() -> dict[str, str]:
@@ -25,6 +30,8 @@ def local_env() -> dict[str, str]:
         "GLASSBOX_HOME": str(home),
         "MLFLOW_TRACKING_URI": tracking_uri(),
         "GLASSBOX_INSTANCE_TYPE": os.environ.get("GLASSBOX_INSTANCE_TYPE", "local"),
+        # The alert outbox and dedupe state persist across cron runs (a PVC on a cluster).
+        "GLASSBOX_ALERTS__STATE_DIR": str(home / "alerts"),
     }
 
 
@@ -70,6 +77,33 @@ def run_pipeline(
     )
 
 
-def _resource_handler(manifests_dir: Path):  # type: ignore[no-untyped-def]
-    """Argo ``resource`` templates (the cron's retraining trigger) run locally here."""
-    return None
+def _resource_handler(manifests_dir: Path) -> ResourceHandler:
+    """Argo ``resource`` templates, locally: ``create`` of a Workflow that references one of the
+    compiled WorkflowTemplates (the cron's retraining trigger) runs that workflow to completion
+    with the same executor, as the Argo controller would start it."""
+    from glassbox.runner import RunnerError, manifests_from_documents, run_workflow
+
+    def handle(template: Mapping[str, Any], params: Mapping[str, str]) -> dict[str, str]:
+        import yaml
+
+        resource = template.get("resource") or {}
+        name = template.get("name")
+        if resource.get("action") != "create":
+            raise RunnerError(f"resource template {name!r}: only action 'create' runs locally")
+        doc = yaml.safe_load(str(resource.get("manifest", "")))
+        if not isinstance(doc, dict) or doc.get("kind") != "Workflow":
+            raise RunnerError(f"resource template {name!r}: manifest is not a Workflow")
+        templates = [
+            d
+            for path in sorted(manifests_dir.glob("*.yaml"))
+            for d in yaml.safe_load_all(path.read_text())
+            if isinstance(d, dict) and d.get("kind") == "WorkflowTemplate"
+        ]
+        result = run_workflow(
+            manifests_from_documents([*templates, doc], source=f"resource {name}"),
+            extra_env=local_env(),
+            workdir=Path.cwd(),
+        )
+        return {"workflow": result.name}
+
+    return handle

@@ -8,6 +8,7 @@ from hera.workflows import (
     ConfigMapEnvFrom,
     Container,
     EmptyDirVolume,
+    ExistingVolume,
     Env,
     FieldEnv,
     Parameter,
@@ -28,6 +29,9 @@ SECRET_ENV = {
     "mlflow-tracking-password": "MLFLOW_TRACKING_PASSWORD",
 }
 UID = 10001
+# The alert outbox and dedupe state outlive a pod: a PersistentVolumeClaim (k8s/base).
+STATE_CLAIM = "glassbox-state"
+STATE_DIR = "/var/lib/glassbox"
 RETRY_UNLESS_PERMANENT = "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) != 2"
 
 
@@ -59,6 +63,8 @@ def step(
     memory: str = "2Gi",
     retries: int = 2,
     deadline_seconds: int = 3600,
+    state: bool = False,
+    optional_outputs: Sequence[str] = (),
 ) -> Container:
     """A container template running ``python -m steps.<module>`` as a non-root user.
 
@@ -73,11 +79,22 @@ def step(
         args=list(args),
         inputs=[Parameter(name=i) for i in inputs],
         outputs=[
-            Parameter(name=o, value_from=ValueFrom(path=f"/tmp/outputs/{o}"))  # noqa: S108
+            Parameter(
+                name=o,
+                value_from=ValueFrom(
+                    path=f"/tmp/outputs/{o}",  # noqa: S108
+                    default="" if o in optional_outputs else None,
+                ),
+            )
             for o in outputs
         ],
         env=[
             *_identity_env(pipeline),
+            *(
+                [Env(name="GLASSBOX_ALERTS__STATE_DIR", value=f"{STATE_DIR}/alerts")]
+                if state
+                else []
+            ),
             *(
                 SecretEnv(name=SECRET_ENV[key], secret_name=SECRETS, secret_key=key, optional=True)
                 for key in secrets
@@ -95,7 +112,14 @@ def step(
             read_only_root_filesystem=True,
             capabilities=Capabilities(drop=["ALL"]),
         ),
-        volumes=[EmptyDirVolume(name="tmp", mount_path="/tmp")],  # noqa: S108
+        volumes=[
+            EmptyDirVolume(name="tmp", mount_path="/tmp"),  # noqa: S108
+            *(
+                [ExistingVolume(claim_name=STATE_CLAIM, name="state", mount_path=STATE_DIR)]
+                if state
+                else []
+            ),
+        ],
         retry_strategy=RetryStrategy(
             limit=retries,
             retry_policy="Always",

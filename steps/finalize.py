@@ -15,15 +15,15 @@ def run(args: argparse.Namespace) -> None:
 
     import mlflow
 
-    from glassbox.config import settings
     from glassbox.tracking import configure, current_identity, ensure_experiment
-    from glassbox.tracking._context import pipeline_run_id
+    from glassbox.tracking._context import experiment_for, pipeline_run_id
 
     configure()
     client = mlflow.MlflowClient()
     identity = current_identity()
-    experiment = ensure_experiment(settings().tracking.experiment)
-    run_id = pipeline_run_id(experiment, identity, os.environ.get("GLASSBOX_PIPELINE", "training"))
+    pipeline = os.environ.get("GLASSBOX_PIPELINE", "training")
+    experiment = ensure_experiment(experiment_for(pipeline))
+    run_id = pipeline_run_id(experiment, identity, pipeline)
     run = client.get_run(run_id)
     failures = args.failures if args.failures not in ("", "null") else "[]"
     client.set_tag(run_id, "glassbox.workflow_status", args.status)

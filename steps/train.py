@@ -99,7 +99,11 @@ def run(args: argparse.Namespace) -> None:
             }
         )
         ctx.set_tags(
-            {"glassbox.model.fingerprint": fingerprint, "glassbox.model.uri": info.model_uri}
+            {
+                "glassbox.model.fingerprint": fingerprint,
+                "glassbox.model.uri": info.model_uri,
+                "glassbox.input.train_uri": args.train_uri,
+            }
         )
         write_outputs(run_id=ctx.run_id, model_uri=info.model_uri, fingerprint=fingerprint)
 

@@ -106,6 +106,12 @@ def pipeline_run_id(experiment_id: str, identity: Identity, pipeline: str) -> st
     return str(run.info.run_id)
 
 
+def experiment_for(pipeline: str) -> str:
+    """Training runs go to the training experiment, cron windows to the monitoring one."""
+    conf = settings().tracking
+    return conf.monitoring_experiment if pipeline == "monitoring" else conf.experiment
+
+
 def _cost(seconds: float) -> tuple[dict[str, float], dict[str, str]]:
     instance = os.environ.get("GLASSBOX_INSTANCE_TYPE", "local")
     metrics = {"run_time_seconds": seconds}
@@ -140,8 +146,8 @@ def step_run(
     mlflow.set_system_metrics_sampling_interval(conf.tracking.system_metrics_interval_seconds)
     mlflow.set_system_metrics_samples_before_logging(1)
     identity = current_identity()
-    experiment_id = ensure_experiment(experiment or conf.tracking.experiment)
     pipeline = pipeline or os.environ.get("GLASSBOX_PIPELINE", "training")
+    experiment_id = ensure_experiment(experiment or experiment_for(pipeline))
     parent = pipeline_run_id(experiment_id, identity, pipeline)
     step_key = key or step
     base = {

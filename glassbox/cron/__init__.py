@@ -1,0 +1,18 @@
+"""State and data of the monitoring cron: the history run and watermark per registered model,
+the production window since the watermark, and the model's reference (training history scored
+by the model itself), all found through MLflow so the cron needs nothing but the tracking URI.
+"""
+
+from glassbox.cron._reference import Reference, load_reference
+from glassbox.cron._state import History, history
+from glassbox.cron._window import Window, collect_window, partitions
+
+__all__ = [
+    "History",
+    "Reference",
+    "Window",
+    "collect_window",
+    "history",
+    "load_reference",
+    "partitions",
+]

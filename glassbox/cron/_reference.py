@@ -1,0 +1,92 @@
+"""The reference a window is compared with: the champion's training history, scored by the
+champion itself, plus the drift profile and data contract logged with it."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from glassbox.errors import TrackingError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from glassbox.drift import ReferenceProfile
+    from glassbox.quality import DataContract
+
+TRAIN_URI_TAG = "glassbox.input.train_uri"
+
+
+@dataclass
+class Reference:
+    train_run_id: str
+    model_uri: str
+    train_uri: str
+    workflow_uid: str
+
+    def profile(self) -> ReferenceProfile:
+        import mlflow.artifacts
+
+        from glassbox.drift import ReferenceProfile
+
+        local = mlflow.artifacts.download_artifacts(
+            run_id=self.train_run_id,
+            artifact_path="drift/reference_profile",
+            dst_path=tempfile.mkdtemp(),
+        )
+        return ReferenceProfile.load(local)
+
+    def contract(self, experiment_id: str) -> DataContract:
+        """The contract the validate step of the model's own training run derived."""
+        import mlflow
+        import mlflow.artifacts
+
+        from glassbox.quality import DataContract
+
+        query = (
+            f"tags.`glassbox.workflow_uid` = '{self.workflow_uid}' "
+            "and tags.`glassbox.step` = 'validate'"
+        )
+        runs = mlflow.MlflowClient().search_runs([experiment_id], query, max_results=1)
+        if not runs:
+            raise TrackingError(f"no validate run for training workflow {self.workflow_uid}")
+        local = mlflow.artifacts.download_artifacts(
+            run_id=runs[0].info.run_id,
+            artifact_path="contract/contract.json",
+            dst_path=tempfile.mkdtemp(),
+        )
+        return DataContract.from_json(Path(local).read_text(), source=local)
+
+    def frame(self, features: list[str]) -> pd.DataFrame:
+        """Training rows with the target and the model's own scores (NannyML's reference)."""
+        from glassbox import registry
+        from glassbox.data import read_artifact_table
+
+        df = read_artifact_table(self.train_uri)
+        proba = registry.load(self.model_uri).predict_proba(df.loc[:, features])[:, 1]
+        return df.assign(y_pred_proba=proba, y_pred=(proba >= 0.5).astype("int64"))
+
+
+def load_reference(model_name: str, alias: str) -> Reference:
+    """The champion's training run and what it logged; a clear error when there is none."""
+    import mlflow
+
+    from glassbox import registry
+
+    champion = registry.require_champion(model_name, alias)
+    run: Any = mlflow.MlflowClient().get_run(champion.run_id)
+    tags = run.data.tags
+    train_run = tags.get("glassbox.train_run_id") or champion.run_id
+    if train_run != champion.run_id:
+        run = mlflow.MlflowClient().get_run(train_run)
+        tags = run.data.tags
+    if TRAIN_URI_TAG not in tags:
+        raise TrackingError(f"train run {train_run} has no {TRAIN_URI_TAG} tag")
+    return Reference(
+        train_run_id=train_run,
+        model_uri=tags.get("glassbox.model.uri", champion.uri),
+        train_uri=tags[TRAIN_URI_TAG],
+        workflow_uid=tags["glassbox.workflow_uid"],
+    )

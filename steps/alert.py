@@ -1,0 +1,120 @@
+"""alert: turn the window's findings into alerts and route them (warning → Slack, critical →
+Slack + PagerDuty, local → desktop/terminal) through the persistent outbox; recovered checks
+resolve their open alerts. Then advance the watermark: the window is processed."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from steps._io import main, parser, write_outputs
+
+RANK = {"none": 0, "warning": 1, "critical": 2}
+
+
+def _load(uri: str) -> list[dict[str, Any]]:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    import mlflow.artifacts
+
+    if not uri:
+        return []  # the check was skipped (empty window)
+    return list(
+        json.loads(
+            Path(mlflow.artifacts.download_artifacts(uri, dst_path=tempfile.mkdtemp())).read_text()
+        )
+    )
+
+
+def run_url(experiment_id: str, run_id: str) -> str:
+    """Link to a run in the MLflow UI: $GLASSBOX_MLFLOW_UI_URL, the tracking server, or the
+    local `just ui` address."""
+    from glassbox.tracking import tracking_uri
+
+    uri = tracking_uri()
+    base = os.environ.get("GLASSBOX_MLFLOW_UI_URL") or (
+        uri if uri.startswith(("http://", "https://")) else "http://127.0.0.1:5000"
+    )
+    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
+def run(args: argparse.Namespace) -> None:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    import mlflow
+
+    from glassbox.alerts import Alert, AlertRouter
+    from glassbox.config import settings
+    from glassbox.cron import history
+    from glassbox.tracking import step_run
+
+    conf = settings()
+    model = conf.tracking.registered_model
+    with step_run("alert", seed=args.seed) as ctx:
+        sources = json.loads(args.findings)
+        findings = [f | {"source": name} for name, uri in sources.items() for f in _load(uri)]
+        link = run_url(ctx.experiment_id, args.window_run_id)
+        alerts = [
+            Alert(
+                model=model,
+                check=f["check"],
+                feature=f.get("feature"),
+                severity=f["severity"],
+                summary=f["summary"][:4000],
+                details={
+                    k: v
+                    for k, v in (f.get("details") or {}).items()
+                    if isinstance(v, int | float | str | bool) or v is None
+                },
+                mlflow_run_url=link,
+                report_url=f.get("report_url"),
+            )
+            for f in findings
+        ]
+        with AlertRouter.from_env(conf.alerts) as router:
+            report = router.send(alerts)
+        worst = max((f["severity"] for f in findings), key=RANK.__getitem__, default="none")
+        sent = [
+            {
+                "dedup_key": d.alert.dedup_key,
+                "check": d.alert.check,
+                "feature": d.alert.feature,
+                "severity": d.alert.severity,
+                "outcome": d.outcome,
+            }
+            for d in report.decisions
+        ]
+        local = Path(tempfile.mkdtemp()) / "alerts.json"
+        local.write_text(json.dumps({"severity": worst, "alerts": sent}, indent=2))
+        ctx.log_artifact(local, "alerts")
+        ctx.log_metrics(
+            {
+                "alerts.sent": len(report.sent),
+                "alerts.findings": len(findings),
+                "alerts.problems": sum(1 for f in findings if f["severity"] != "none"),
+                "alerts.delivery_pending": report.flush.pending,
+            }
+        )
+        window = mlflow.MlflowClient().get_run(args.window_run_id).data.tags
+        hist = history(ctx.experiment_id, model)
+        to = window.get("glassbox.monitor.window_to", "none")
+        if to != "none":
+            hist.advance(to, hist.windows + 1)
+        ctx.set_tags({"glassbox.monitor.severity": worst})
+        write_outputs(run_id=ctx.run_id, severity=worst)
+
+
+def cli() -> None:
+    p = parser("alert", __doc__ or "")
+    p.add_argument("--window-run-id", required=True)
+    p.add_argument("--findings", required=True, help='JSON {"quality": uri, ...}')
+    main("alert", run, p.parse_args())
+
+
+if __name__ == "__main__":
+    cli()
