@@ -52,6 +52,7 @@ def run_pipeline(
         raise GlassboxError(f"{path}: no compiled manifest for pipeline '{pipeline}'")
     env = local_env()
     started = time.monotonic()
+    _stop_on_sigterm()
     try:
         result = run_workflow(
             load_manifests([path]),
@@ -75,6 +76,18 @@ def run_pipeline(
         f"task logs:     {result.run_dir}/logs\n"
         f"open it with:  just ui   (or: glassbox ui)"
     )
+
+
+def _stop_on_sigterm() -> None:
+    """``kill`` (SIGTERM) stops the run like Ctrl-C: the executor then stops every step."""
+    import signal
+    import threading
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _resource_handler(manifests_dir: Path) -> ResourceHandler:

@@ -24,6 +24,23 @@ def _history(hist: Any, names: tuple[str, ...]) -> dict[str, dict[str, list[floa
     return out
 
 
+RANK = {"none": 0, "warning": 1, "critical": 2}
+
+
+def _worst_by_feature(
+    result: Any, by_partition: list[dict[str, Any]], parts: list[Any]
+) -> dict[str, str]:
+    """A column's severity for the window: the worst of the whole window and of each graded
+    partition, so a shift in the last months is not diluted by the months before it."""
+    worst = {f.name: f.severity for f in result.features}
+    for entry, part in zip(by_partition, parts, strict=True):
+        if entry["graded"]:
+            for f in part.features:
+                if RANK[f.severity] > RANK[worst[f.name]]:
+                    worst[f.name] = f.severity
+    return worst
+
+
 def _num(value: float) -> float | None:
     import math
 
@@ -63,8 +80,10 @@ def run(args: argparse.Namespace) -> None:
         profile = ref.profile()
         calculator = DriftCalculator.from_profile(profile)
         hist = history(ctx.experiment_id, conf.tracking.registered_model)
+        uris = json.loads(args.shard_uris)
+        shards = _shards(uris)
         result = calculator.calculate_from_profile(
-            merge(_shards(json.loads(args.shard_uris))), history=_history(hist, profile.names)
+            merge(shards), history=_history(hist, profile.names)
         )
         metrics = result.metrics()
         ctx.log_metrics(metrics)
@@ -72,9 +91,29 @@ def run(args: argparse.Namespace) -> None:
         out = Path(tempfile.mkdtemp())
         (out / "drift.json").write_text(json.dumps(result.to_dict(), indent=2))
         ctx.log_artifact(out / "drift.json", "drift")
+        # Drift over time inside the window: each partition on its own (step = partition).
+        min_rows = int(conf.monitoring.get("min_partition_rows", 1000))
+        by_partition, parts = [], []
+        for i, (uri, shard) in enumerate(zip(uris, shards, strict=True)):
+            part = calculator.calculate_from_profile(shard)
+            parts.append(part)
+            big = part.n_current_rows >= min_rows
+            ctx.log_metrics(part.metrics("partition"), step=i)
+            by_partition.append(
+                {
+                    "index": i,
+                    "partition": uri.rsplit("shard-", 1)[-1],
+                    "rows": part.n_current_rows,
+                    "graded": big,
+                    "flagged": [f.name for f in part.flagged()] if big else [],
+                }
+            )
+        (out / "drift_by_partition.json").write_text(json.dumps(by_partition, indent=2))
+        ctx.log_artifact(out / "drift_by_partition.json", "drift")
+        worst = _worst_by_feature(result, by_partition, parts)
         window = read_artifact_table(args.window_uri)
         report = evidently_report(
-            ref.frame(list(data.features)),
+            ref.frame(list(data.features), part="train"),
             window,
             list(data.numeric_features),
             list(data.categorical_features),
@@ -87,7 +126,7 @@ def run(args: argparse.Namespace) -> None:
             {
                 "check": "prediction_drift" if f.kind == "prediction" else "data_drift",
                 "feature": f.name,
-                "severity": f.severity,
+                "severity": worst[f.name],
                 "summary": f"{f.name}: PSI {f.psi:.3f}, JS {f.js_distance:.3f} "
                 f"({f.n_current} rows vs {f.n_reference} reference)",
                 "details": {
@@ -98,11 +137,14 @@ def run(args: argparse.Namespace) -> None:
             }
             for f in result.features
         ]
+        flagged = [name for name, sev in worst.items() if sev != "none"]
+        flagged_by_partition = {p["partition"]: p["flagged"] for p in by_partition if p["flagged"]}
         ctx.set_tags(
             {
-                "glassbox.drift.severity": result.severity,
-                "glassbox.drift.flagged": ",".join(f.name for f in result.flagged()) or "none",
-                "glassbox.evidently.drifted": ",".join(report.summary.drifted()) or "none",
+                "glassbox.drift.severity": max(worst.values(), key=RANK.__getitem__),
+                "glassbox.drift.flagged": ",".join(flagged) or "none",
+                "glassbox.drift.flagged_partitions": json.dumps(flagged_by_partition)[:4000],
+                "glassbox.evidently.drifted": ",".join(report.summary.drifted) or "none",
             }
         )
         write_outputs(run_id=ctx.run_id, findings_uri=log_findings(ctx, "drift", findings))

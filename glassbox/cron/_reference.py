@@ -59,12 +59,19 @@ class Reference:
         )
         return DataContract.from_json(Path(local).read_text(), source=local)
 
-    def frame(self, features: list[str]) -> pd.DataFrame:
-        """Training rows with the target and the model's own scores (NannyML's reference)."""
+    @property
+    def holdout_uri(self) -> str:
+        """The held-out rows transform wrote beside the training rows (same run)."""
+        return self.train_uri.rsplit("/", 1)[0] + "/holdout.parquet"
+
+    def frame(self, features: list[str], part: str = "holdout") -> pd.DataFrame:
+        """Rows with the target and the model's own scores. NannyML's reference must be data
+        the model did not train on (its scores on training rows are over-confident), so the
+        default is the held-out split; ``part="train"`` gives the training rows."""
         from glassbox import registry
         from glassbox.data import read_artifact_table
 
-        df = read_artifact_table(self.train_uri)
+        df = read_artifact_table(self.holdout_uri if part == "holdout" else self.train_uri)
         proba = registry.load(self.model_uri).predict_proba(df.loc[:, features])[:, 1]
         return df.assign(y_pred_proba=proba, y_pred=(proba >= 0.5).astype("int64"))
 

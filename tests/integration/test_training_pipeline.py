@@ -39,20 +39,6 @@ FEATURES = [
 
 
 @pytest.fixture(scope="session")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PipelineRun]:
-    out = {
-        "a": glassbox(
-            tmp_path_factory.mktemp("a"), "run", "training", "-p", "seed=42", offline=True
-        ),
-        "b": glassbox(tmp_path_factory.mktemp("b"), "run", "training", "-p", "seed=42"),
-        "c": glassbox(tmp_path_factory.mktemp("c"), "run", "training", "-p", "seed=7"),
-    }
-    for name, r in out.items():
-        assert r.returncode == 0, f"run {name} failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
-    return out
-
-
-@pytest.fixture(scope="session")
 def steps(runs: dict[str, PipelineRun]) -> dict[str, Any]:
     return step_runs(runs["a"])
 

@@ -1,0 +1,28 @@
+"""Session fixtures: real pipeline runs shared by the integration tests (each is minutes)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.integration._pipeline import PipelineRun, glassbox
+
+
+def _check(name: str, r: PipelineRun) -> PipelineRun:
+    assert r.returncode == 0, f"run {name} failed:\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    return r
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PipelineRun]:
+    """Training pipeline: seed 42 with the network off, then seed 42 again and seed 7 side by
+    side (each in its own store, so each run's model is its own champion)."""
+    a = _check(
+        "a",
+        glassbox(tmp_path_factory.mktemp("a"), "run", "training", "-p", "seed=42", offline=True),
+    )
+    with ThreadPoolExecutor(2) as pool:
+        b = pool.submit(glassbox, tmp_path_factory.mktemp("b"), "run", "training", "-p", "seed=42")
+        c = pool.submit(glassbox, tmp_path_factory.mktemp("c"), "run", "training", "-p", "seed=7")
+        return {"a": a, "b": _check("b", b.result()), "c": _check("c", c.result())}

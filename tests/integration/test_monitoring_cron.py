@@ -1,0 +1,181 @@
+"""The monitoring CronWorkflow run for real (`glassbox run monitoring`) on a store holding one
+trained pipeline, with Slack and PagerDuty as real HTTP receivers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from tests.integration._pipeline import PipelineRun, glassbox
+
+pytestmark = pytest.mark.slow
+
+MOVED = {"car_value", "loan_length", "salary_range", "repaid_loan_on_prev_car"}
+STILL = {"debt_to_income_ratio", "driver_tenure", "size_of_downpayment"}
+SECRETS = {
+    "slack": "MARKERslackWEBHOOKsecret",
+    "pd": "MARKERpagerdutyROUTINGkey",
+    "hmac": "MARKERauditHMACkey",
+}
+
+
+@pytest.fixture(scope="module")
+def receivers() -> Any:
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request(f"/services/{SECRETS['slack']}", method="POST").respond_with_data("ok")
+    server.expect_request("/v2/enqueue", method="POST").respond_with_json(
+        {"status": "success", "message": "Event processed", "dedup_key": "x"}, status=202
+    )
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cron(
+    runs: dict[str, PipelineRun], receivers: HTTPServer, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    home = tmp_path_factory.mktemp("cron") / "home"
+    shutil.copytree(runs["a"].home, home)
+    env = {
+        "SLACK_WEBHOOK_URL": receivers.url_for(f"/services/{SECRETS['slack']}"),
+        "PAGERDUTY_ROUTING_KEY": SECRETS["pd"],
+        "GLASSBOX_ALERTS__PAGERDUTY_EVENTS_URL": receivers.url_for("/v2/enqueue"),
+        "GLASSBOX_AUDIT_HMAC_KEY": SECRETS["hmac"],
+    }
+    first = glassbox(home, "run", "monitoring", timeout=1500, **env)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+    requests = [(r.path, json.loads(r.get_data())) for r, _ in receivers.log]
+    second = glassbox(home, "run", "monitoring", timeout=900, **env)
+    assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-4000:]
+    return {
+        "home": home,
+        "first": first,
+        "second": second,
+        "requests": requests,
+        "run": PipelineRun(home, 0, "", ""),
+    }
+
+
+def _steps(run: PipelineRun, workflow: str) -> dict[str, Any]:
+    client = run.client()
+    exp = client.get_experiment_by_name("glassbox-car-loan-monitoring")
+    found = client.search_runs(
+        [exp.experiment_id],
+        f"tags.`glassbox.run_kind` = 'step' and tags.`glassbox.workflow_name` = '{workflow}'",
+    )
+    return {r.data.tags["glassbox.step_key"]: r for r in found}
+
+
+def _workflow(out: str) -> str:
+    """The workflow name from `glassbox run`'s summary line ("... tasks; workflow NAME, uid")."""
+    return out.split("tasks; workflow ", 1)[1].split(",", 1)[0]
+
+
+def _json(run: PipelineRun, run_id: str, path: str, tmp: Path) -> Any:
+    import mlflow.artifacts
+
+    local = mlflow.artifacts.download_artifacts(
+        run_id=run_id, artifact_path=path, dst_path=str(tmp), tracking_uri=run.tracking_uri
+    )
+    return json.loads(Path(local).read_text())
+
+
+def test_first_window_flags_the_moved_features_and_not_the_others(cron: dict[str, Any]) -> None:
+    steps = _steps(cron["run"], _workflow(cron["first"].stdout))
+    flagged = set(steps["drift"].data.tags["glassbox.drift.flagged"].split(","))
+    assert flagged - {"y_pred_proba"} == MOVED
+    assert not flagged & STILL
+
+
+def test_nannyml_flags_drift_only_in_the_second_half_and_both_aucs_drop_together(
+    cron: dict[str, Any], tmp_path: Path
+) -> None:
+    run = cron["run"]
+    steps = _steps(run, _workflow(cron["first"].stdout))
+    result = _json(run, steps["performance"].info.run_id, "nannyml/nannyml.json", tmp_path)
+    chunks = result["chunks"]
+    half = len(chunks) // 2
+    for chunk in chunks:
+        alerted = {f["name"] for f in chunk["features"] if f["alert"]}
+        if chunk["index"] < half:
+            assert not alerted, (chunk["index"], alerted)
+        elif chunk["sufficient"]:
+            assert alerted >= MOVED, (chunk["index"], alerted)
+    est = {
+        c["index"]
+        for c in chunks
+        for v in c["estimated"]
+        if v["metric"] == "roc_auc" and v["dropped"]
+    }
+    real = {
+        c["index"]
+        for c in chunks
+        for v in c["realized"]
+        if v["metric"] == "roc_auc" and v["dropped"]
+    }
+    assert est and real
+    assert min(est | real) >= half
+    assert len(est & real) >= 0.8 * len(est | real)
+
+
+def test_alerts_reach_slack_and_pagerduty_as_valid_payloads(cron: dict[str, Any]) -> None:
+    from tests.alerts._blockkit import block_kit_problems
+    from tests.alerts._events_v2 import events_v2_problems
+
+    slack = [body for path, body in cron["requests"] if path.startswith("/services/")]
+    pd = [body for path, body in cron["requests"] if path == "/v2/enqueue"]
+    assert slack and pd
+    for body in slack:
+        assert block_kit_problems(body) == []
+    for body in pd:
+        assert events_v2_problems(body) == []
+        assert body["event_action"] == "trigger"
+    assert any("car_value" in b["dedup_key"] for b in pd)
+
+
+def test_critical_window_triggered_one_guarded_retraining(cron: dict[str, Any]) -> None:
+    run = cron["run"]
+    first = _steps(run, _workflow(cron["first"].stdout))
+    assert first["retrain-decision"].data.tags["glassbox.retrain"] == "true"
+    client = run.client()
+    exp = client.get_experiment_by_name("glassbox-car-loan")
+    pipelines = client.search_runs([exp.experiment_id], "tags.`glassbox.run_kind` = 'pipeline'")
+    names = [r.data.tags["glassbox.workflow_name"] for r in pipelines]
+    retrains = [n for n in names if n.startswith("glassbox-training-retrain-")]
+    assert len(names) == 2
+    assert len(retrains) == 1
+    second = _steps(run, _workflow(cron["second"].stdout))
+    assert second["retrain-decision"].data.tags["glassbox.retrain"] == "false"
+
+
+def test_second_run_starts_at_the_watermark_and_history_charts_both_windows(
+    cron: dict[str, Any],
+) -> None:
+    run = cron["run"]
+    second = _steps(run, _workflow(cron["second"].stdout))
+    window = second["window"]
+    assert window.data.metrics["window.rows"] < 50_000
+    client = run.client()
+    exp = client.get_experiment_by_name("glassbox-car-loan-monitoring")
+    (hist,) = client.search_runs([exp.experiment_id], "tags.`glassbox.run_kind` = 'history'")
+    assert int(hist.data.tags["glassbox.monitor.windows"]) == 2
+    points = client.get_metric_history(hist.info.run_id, "drift.car_value.psi")
+    assert [p.step for p in points][:1] == [1]
+
+
+def test_no_secret_reaches_the_store_artifacts_or_logs(cron: dict[str, Any]) -> None:
+    home: Path = cron["home"]
+    outputs = cron["first"].stdout + cron["first"].stderr + cron["second"].stdout
+    for marker in SECRETS.values():
+        assert marker.encode() not in (home / "mlflow.db").read_bytes()
+        assert marker not in outputs
+        for path in home.rglob("*"):
+            if path.is_file() and path.stat().st_size < 50_000_000:
+                assert marker.encode() not in path.read_bytes(), path
