@@ -127,9 +127,9 @@ PRELOAD = {
     "nannyml": ["nannyml"],
     "evidently": ["evidently", "evidently.presets"],
     "glassbox fit": ["glassbox.drift"],
-    "glassbox": ["glassbox.drift", "scipy.stats", "scipy.special"],
+    "glassbox": ["glassbox.drift", "scipy.special"],
     "shard": ["glassbox.drift", "datasketches"],
-    "reduce": ["glassbox.drift", "datasketches", "scipy.stats", "scipy.special"],
+    "reduce": ["glassbox.drift", "datasketches", "scipy.special"],
 }
 
 

@@ -23,8 +23,8 @@ import numpy.typing as npt
 
 from glassbox.drift._stats import FloatArray
 
-BLOCK = 1 << 16
-"""Merged elements processed per block (bounds the per-block temporaries to ~4 MiB)."""
+BLOCK = 1 << 18
+"""Merged elements per block: temporaries ~12 MiB, few enough numpy calls for threads to scale."""
 
 
 def ks_wasserstein(
@@ -69,25 +69,28 @@ def _walk(
     for start in range(0, total - 1, BLOCK):
         stop = min(start + BLOCK, total - 1)
         index = order[start : stop + 1]
-        merged = values[index]
+        step = np.diff(values[index])  # merged[k + 1] - merged[k]
         index = index[:-1]
         from_current = index >= n
-        current_count = np.cumsum(from_current, dtype=np.int64) + seen_current
+        current_count = np.cumsum(from_current, dtype=np.int64)
+        current_count += seen_current
         seen_current = int(current_count[-1])
-        reference_count = np.arange(start + 1, stop + 1, dtype=np.int64) - current_count
+        reference_count = np.arange(start + 1, stop + 1, dtype=np.int64)
+        reference_count -= current_count
+        diff = reference_count / n  # F_ref at merged[k]
+        del reference_count
         if current_weights is None:
-            cdf_current = current_count / current_total
+            diff -= current_count / current_total
         else:
-            block_weights = np.zeros(index.size, dtype=np.float64)
-            block_weights[from_current] = current_weights[index[from_current] - n]
-            cumulative = np.cumsum(block_weights) + seen_weight
+            weights = np.zeros(index.size, dtype=np.float64)
+            weights[from_current] = current_weights[index[from_current] - n]
+            cumulative = np.cumsum(weights)
+            cumulative += seen_weight
             seen_weight = float(cumulative[-1])
-            cdf_current = cumulative / current_total
-        diff = np.abs(reference_count / n - cdf_current)
-        step = np.diff(merged)
-        run_end = step != 0
-        if run_end.any():
-            ks = max(ks, float(diff[run_end].max()))
-        diff *= step  # in place: the block's area terms
+            diff -= cumulative / current_total
+        np.abs(diff, out=diff)
+        # KS at the last occurrence of each distinct value (where the merged value changes)
+        ks = max(ks, float(np.max(diff, where=step != 0, initial=0.0)))
+        diff *= step  # the block's area terms
         area += float(diff.sum())
     return ks, area

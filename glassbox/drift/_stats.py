@@ -85,17 +85,30 @@ def chi2_homogeneity(
     return statistic, float(chdtrc(dof, statistic)), dof
 
 
+KS_EXACT_MAX_N = 10_000
+"""Largest effective sample size for which the KS p-value uses the finite-n distribution."""
+
+
 def ks_pvalue(statistic: float, n_reference: int, n_current: int) -> float:
-    """Two-sided p-value of the two-sample KS statistic, Smirnov's asymptotic form.
+    """Two-sided p-value of the two-sample KS statistic (asymptotic, effective size en).
 
-    Identical to ``scipy.stats.ks_2samp(..., method="asymp")``: the one-sample Kolmogorov
-    distribution ``kstwo`` at the effective size round(n*m / (n+m)).
+    en = n*m / (n+m). Up to ``KS_EXACT_MAX_N`` it is exactly ``scipy.stats.ks_2samp(...,
+    method="asymp")``: the one-sample distribution ``kstwo`` at n = round(en). Above, it is the
+    limiting Kolmogorov distribution at sqrt(en) * D (``scipy.special.kolmogorov``; R's
+    ``ks.test`` and scipy < 1.5 use the same), because scipy's ``kstwo.sf`` costs O(n) — over
+    a second per column at en = 500k. The two agree within 2% (relative) for en >= 100k.
     """
-    from scipy.stats import kstwo
-
     big, small = sorted((float(n_reference), float(n_current)), reverse=True)
-    effective = round(big * small / (big + small))
-    return float(np.clip(kstwo.sf(statistic, effective), 0.0, 1.0))
+    effective = big * small / (big + small)
+    if round(effective) <= KS_EXACT_MAX_N:
+        from scipy.stats import kstwo
+
+        probability = float(kstwo.sf(statistic, round(effective)))
+    else:
+        from scipy.special import kolmogorov
+
+        probability = float(kolmogorov(math.sqrt(effective) * statistic))
+    return min(max(probability, 0.0), 1.0)
 
 
 def benjamini_hochberg(pvalues: npt.ArrayLike) -> FloatArray:
