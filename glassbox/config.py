@@ -101,9 +101,16 @@ class Settings(_Section):
     alerts: dict[str, Any] = Field(default_factory=dict)
 
 
+# Top-level settings also read from a plain variable (the cluster's glassbox-env ConfigMap).
+_TOP_LEVEL = {"GLASSBOX_ENV": "env", "GLASSBOX_PROJECT": "project"}
+
+
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
-    """``GLASSBOX_TRACKING__EXPERIMENT=x`` → ``{"tracking": {"experiment": "x"}}`` (YAML-typed)."""
-    out: dict[str, Any] = {}
+    """``GLASSBOX_TRACKING__EXPERIMENT=x`` → ``{"tracking": {"experiment": "x"}}`` (YAML-typed);
+    ``GLASSBOX_ENV=prod`` → ``{"env": "prod"}``."""
+    out: dict[str, Any] = {
+        field: environ[key] for key, field in _TOP_LEVEL.items() if environ.get(key)
+    }
     for key, raw in environ.items():
         if not key.startswith(ENV_PREFIX) or "__" not in key:
             continue

@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from hera.workflows import (
     ConfigMapEnvFrom,
     Container,
+    Counter,
     EmptyDirVolume,
     Env,
     ExistingVolume,
     FieldEnv,
+    Histogram,
+    Label,
     Parameter,
     Resources,
     RetryStrategy,
@@ -33,6 +36,29 @@ UID = 10001
 STATE_CLAIM = "glassbox-state"
 STATE_DIR = "/var/lib/glassbox"
 RETRY_UNLESS_PERMANENT = "lastRetry.status == 'Error' || asInt(lastRetry.exitCode) != 2"
+# Template metrics, emitted by the Argo controller when a step's node completes. Argo exposes
+# them prefixed: argo_workflows_glassbox_step_duration_seconds_*, ..._step_failures_total.
+STEP_DURATION_BUCKETS = [10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0]
+
+
+def _step_metrics(pipeline: str, name: str) -> list[Histogram | Counter]:
+    labels = [Label(key="pipeline", value=pipeline), Label(key="step", value=name)]
+    return [
+        Histogram(
+            name="glassbox_step_duration_seconds",
+            help="Duration of a Glassbox step node, retries included, by final status.",
+            buckets=list(STEP_DURATION_BUCKETS),
+            value="{{duration}}",
+            labels=[*labels, Label(key="status", value="{{status}}")],
+        ),
+        Counter(
+            name="glassbox_step_failures_total",
+            help="Glassbox step nodes that ended Failed or Error.",
+            value="1",
+            when="{{status}} == Failed || {{status}} == Error",
+            labels=labels,
+        ),
+    ]
 
 
 def _identity_env(pipeline: str) -> list[Env | FieldEnv]:
@@ -128,4 +154,5 @@ def step(
             backoff=Backoff(duration="10s", factor=2, max_duration="5m"),
         ),
         active_deadline_seconds=deadline_seconds,
+        metrics=_step_metrics(pipeline, name),
     )

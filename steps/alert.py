@@ -106,6 +106,16 @@ def run(args: argparse.Namespace) -> None:
         if to != "none":
             hist.advance(to, hist.windows + 1)
         ctx.set_tags({"glassbox.monitor.severity": worst})
+        from glassbox.observability import publish_window
+
+        publish_window(
+            model,
+            findings=sources,
+            alerts=report,
+            window_rows=mlflow.MlflowClient()
+            .get_run(args.window_run_id)
+            .data.metrics.get("window.rows"),
+        )
         write_outputs(run_id=ctx.run_id, severity=worst)
 
 

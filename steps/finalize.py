@@ -32,6 +32,15 @@ def run(args: argparse.Namespace) -> None:
     elapsed = time.time() - run.info.start_time / 1000.0
     client.log_metric(run_id, "pipeline.run_time_seconds", elapsed)
     client.set_terminated(run_id, _STATUS.get(args.status, "FAILED"))
+    from glassbox.observability import publish_pipeline, step_durations
+
+    publish_pipeline(
+        pipeline,
+        status=args.status if args.status in _STATUS else "Error",
+        duration_seconds=elapsed,
+        failures=failures,
+        step_durations=step_durations(experiment, identity.workflow_uid),
+    )
 
 
 def cli() -> None:

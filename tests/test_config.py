@@ -41,3 +41,8 @@ def test_feature_in_both_lists_is_rejected(tmp_path: Path) -> None:
     bad.write_text("data:\n  numeric_features: [a]\n  categorical_features: [a]\n")
     with pytest.raises(ConfigError, match="both numeric and categorical"):
         load_settings(bad, environ={})
+
+
+def test_plain_env_variable_sets_the_environment_tag_value() -> None:
+    s = load_settings(Path("mlruns_config/glassbox.yaml"), environ={"GLASSBOX_ENV": "prod"})
+    assert s.env == "prod"

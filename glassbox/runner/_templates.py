@@ -61,7 +61,11 @@ class TemplateContext:
                 f"{needed_by} references template {name!r}, which {self.owner} does not define "
                 f"(it defines: {known})"
             )
-        return _with_defaults(template, self.defaults)
+        merged = _with_defaults(template, self.defaults)
+        # Prometheus metrics are evaluated by Argo's controller after the node ends
+        # ({{status}}, {{duration}}): nothing to run locally.
+        merged.pop("metrics", None)
+        return merged
 
 
 def _with_defaults(template: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,14 +15,17 @@ def _check(name: str, r: PipelineRun) -> PipelineRun:
 
 
 @pytest.fixture(scope="session")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PipelineRun]:
-    """Training pipeline: seed 42 with the network off, then seed 42 again and seed 7 side by
-    side (each in its own store, so each run's model is its own champion)."""
-    a = _check(
-        "a",
-        glassbox(tmp_path_factory.mktemp("a"), "run", "training", "-p", "seed=42", offline=True),
-    )
+def trained(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """The training pipeline, seed 42, with the network off (a fresh network namespace)."""
+    home = tmp_path_factory.mktemp("a")
+    return _check("a", glassbox(home, "run", "training", "-p", "seed=42", offline=True))
+
+
+@pytest.fixture(scope="session")
+def runs(trained: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> dict[str, PipelineRun]:
+    """Plus seed 42 again and seed 7, side by side, each in its own store (so each run's model
+    is its own champion)."""
     with ThreadPoolExecutor(2) as pool:
         b = pool.submit(glassbox, tmp_path_factory.mktemp("b"), "run", "training", "-p", "seed=42")
         c = pool.submit(glassbox, tmp_path_factory.mktemp("c"), "run", "training", "-p", "seed=7")
-        return {"a": a, "b": _check("b", b.result()), "c": _check("c", c.result())}
+        return {"a": trained, "b": _check("b", b.result()), "c": _check("c", c.result())}

@@ -4,7 +4,9 @@ the records of earlier runs stay intact."""
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,24 +19,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+def clean() -> dict[str, pd.DataFrame]:
     ref = pd.read_csv(resolve("nannyml:car_loan", "reference")).head(3000)
     prod = pd.read_csv(resolve("nannyml:car_loan", "production")).head(1000)
     return {
         "reference": ref.drop(columns=["y_pred_proba", "y_pred"]),
         "production": prod.drop(columns=["y_pred_proba", "y_pred"]),
     }
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, clean: dict[str, pd.DataFrame]) -> Path:
-    """A store holding one earlier (good) run: extract + validate on the clean files only is
-    not a pipeline, so run the whole pipeline once on the small clean sample."""
-    home = tmp_path_factory.mktemp("bad-input-store")
-    files = _write(home, clean)
-    r = glassbox(home, "run", "training", *files)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return home
 
 
 def _write(where: Path, frames: dict[str, pd.DataFrame], suffix: str = ".csv") -> list[str]:
@@ -91,6 +82,9 @@ def _bad_category(c: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return c | {"production": prod}
 
 
+Snapshot = dict[str, tuple[str, int]]
+Outcome = tuple[PipelineRun, Snapshot, Snapshot]
+
 CASES = {
     "missing-column": (_bad_missing_column, ["car_value", "missing"]),
     "wrong-dtype": (_bad_wrong_dtype, ["loan_length", "numeric", "twelve"]),
@@ -101,22 +95,42 @@ CASES = {
 }
 
 
+@pytest.fixture(scope="module")
+def outcomes(
+    trained: PipelineRun,
+    clean: dict[str, pd.DataFrame],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Outcome]:
+    """Every bad case run against a copy of a store that holds an earlier good run, two at a
+    time: (result, runs before, runs after)."""
+
+    def one(
+        case: str,
+    ) -> tuple[PipelineRun, dict[str, tuple[str, int]], dict[str, tuple[str, int]]]:
+        where = tmp_path_factory.mktemp(case)
+        home = where / "home"
+        shutil.copytree(trained.home, home)
+        before = _snapshot(home)
+        make, _ = CASES[case]
+        result = glassbox(home, "run", "training", *_write(where, make(clean)))
+        return result, before, _snapshot(home)
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(sorted(CASES), pool.map(one, sorted(CASES)), strict=True))
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_stops_validate_naming_the_column_and_keeps_earlier_runs(
-    case: str, store: Path, clean: dict[str, pd.DataFrame], tmp_path: Path
+    case: str, outcomes: dict[str, tuple[PipelineRun, Any, Any]]
 ) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(store, home)
-    before = _snapshot(home)
-    make, expected = CASES[case]
-    r = glassbox(home, "run", "training", *_write(tmp_path, make(clean)))
+    r, before, after = outcomes[case]
+    _, expected = CASES[case]
     assert r.returncode != 0
     err = r.stderr
     assert "task 'validate' Failed" in err, err[-3000:]
     for fragment in expected:
         assert fragment in err, f"{fragment!r} not in:\n{err[-3000:]}"
     assert "Traceback" not in err
-    after = _snapshot(home)
     assert {k: after[k] for k in before} == before
     failed = [s for k, (s, _) in after.items() if k not in before]
     assert "FAILED" in failed
