@@ -156,3 +156,17 @@ def step(
         active_deadline_seconds=deadline_seconds,
         metrics=_step_metrics(pipeline, name),
     )
+
+
+def finalize(*, image: str, pipeline: str) -> Container:
+    """The exit handler: closes the pipeline's MLflow run with the workflow's status."""
+    return step(
+        "finalize",
+        image=image,
+        pipeline=pipeline,
+        args=["--status", "{{workflow.status}}", "--failures", "{{workflow.failures}}"],
+        outputs=(),
+        retries=3,
+        cpu="250m",
+        memory="512Mi",
+    )

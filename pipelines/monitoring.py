@@ -14,7 +14,7 @@ from __future__ import annotations
 from hera.workflows import DAG, CronWorkflow, Parameter, Resource
 from hera.workflows.models import PodSecurityContext, SeccompProfile
 
-from pipelines._common import DEFAULT_IMAGE, UID, step
+from pipelines._common import DEFAULT_IMAGE, UID, finalize, step
 
 NAME = "glassbox-monitoring"
 PIPELINE = "monitoring"
@@ -178,15 +178,7 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
                 Parameter(name="workflow", value_from={"jsonPath": "{.metadata.name}"}),
             ],
         )
-        step(
-            "finalize",
-            args=["--status", "{{workflow.status}}", "--failures", "{{workflow.failures}}"],
-            outputs=(),
-            retries=3,
-            cpu="250m",
-            memory="512Mi",
-            **common,
-        )
+        finalize(**common)
 
         with DAG(name="monitoring"):
             ref = {"reference_run_id": _out("window", "reference_run_id")}

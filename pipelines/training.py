@@ -18,7 +18,7 @@ from hera.workflows.models import (
     WorkflowTemplateRef,
 )
 
-from pipelines._common import DEFAULT_IMAGE, SERVICE_ACCOUNT, UID, step
+from pipelines._common import DEFAULT_IMAGE, SERVICE_ACCOUNT, UID, finalize, step
 
 NAME = "glassbox-training"
 PIPELINE = "training"
@@ -159,15 +159,7 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
             outputs=["run_id", "severity"],
             **common,
         )
-        step(
-            "finalize",
-            args=["--status", "{{workflow.status}}", "--failures", "{{workflow.failures}}"],
-            outputs=(),
-            retries=3,
-            cpu="250m",
-            memory="512Mi",
-            **common,
-        )
+        finalize(**common)
 
         with DAG(name="training"):
             t_extract = extract(name="extract")

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 OUTPUTS_DIR_ENV = "GLASSBOX_OUTPUTS_DIR"
 DEFAULT_OUTPUTS_DIR = "/tmp/outputs"  # noqa: S108  (Argo reads output parameters from here)
@@ -44,3 +45,17 @@ def main(step: str, run: Callable[[argparse.Namespace], None], args: argparse.Na
     except GlassboxError as exc:
         print(f"{step}: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_PERMANENT)
+
+
+def read_raw_inputs(ctx: Any, args: argparse.Namespace, target: str) -> tuple[Any, Any]:
+    """The raw reference and production batches extract wrote, logged as this step's inputs."""
+    from glassbox.data import read_artifact_table
+    from glassbox.lineage import log_input_dataset
+
+    reference = read_artifact_table(args.reference_uri)
+    production = read_artifact_table(args.production_uri)
+    log_input_dataset(
+        ctx, reference, name="raw-reference", source=args.reference_uri, targets=target
+    )
+    log_input_dataset(ctx, production, name="raw-production", source=args.production_uri)
+    return reference, production

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from steps._io import main, parser, write_outputs
+from steps._io import main, parser, read_raw_inputs, write_outputs
 
 
 def run(args: argparse.Namespace) -> None:
@@ -12,23 +12,13 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from glassbox.config import settings
-    from glassbox.data import read_artifact_table
     from glassbox.features import prepare, split_holdout
-    from glassbox.lineage import log_input_dataset, log_output_dataset
+    from glassbox.lineage import log_output_dataset
     from glassbox.tracking import step_run
 
     conf = settings().data
     with step_run("transform", seed=args.seed) as ctx:
-        reference = read_artifact_table(args.reference_uri)
-        production = read_artifact_table(args.production_uri)
-        log_input_dataset(
-            ctx,
-            reference,
-            name="raw-reference",
-            source=args.reference_uri,
-            targets=conf.target_column,
-        )
-        log_input_dataset(ctx, production, name="raw-production", source=args.production_uri)
+        reference, production = read_raw_inputs(ctx, args, conf.target_column)
         train, holdout = split_holdout(prepare(reference, conf), conf.holdout_fraction)
         frames = {"train": train, "holdout": holdout, "production": prepare(production, conf)}
         tmp = Path(tempfile.mkdtemp())

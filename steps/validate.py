@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from steps._io import main, parser, write_outputs
+from steps._io import main, parser, read_raw_inputs, write_outputs
 
 if TYPE_CHECKING:
     from glassbox.config import DataSettings
@@ -22,23 +22,12 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from glassbox.config import settings
-    from glassbox.data import read_artifact_table
-    from glassbox.lineage import log_input_dataset
     from glassbox.quality import DataContract, validate_batch
     from glassbox.tracking import step_run
 
     conf = settings().data
     with step_run("validate", seed=args.seed) as ctx:
-        reference = read_artifact_table(args.reference_uri)
-        production = read_artifact_table(args.production_uri)
-        log_input_dataset(
-            ctx,
-            reference,
-            name="raw-reference",
-            source=args.reference_uri,
-            targets=conf.target_column,
-        )
-        log_input_dataset(ctx, production, name="raw-production", source=args.production_uri)
+        reference, production = read_raw_inputs(ctx, args, conf.target_column)
         contract = DataContract.infer(
             reference,
             features=list(conf.features),
