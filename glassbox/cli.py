@@ -181,5 +181,62 @@ def config(
         _fail(str(exc))
 
 
+@app.command()
+def monitor(
+    *,
+    reference: Annotated[Path, typer.Option(help="reference data (CSV or Parquet)")],
+    current: Annotated[Path, typer.Option(help="data to check (CSV or Parquet)")],
+    out: Annotated[Path, typer.Option(help="directory for monitor.json and the report")],
+    target: Annotated[str | None, typer.Option(help="label column (performance)")] = None,
+    proba: Annotated[str | None, typer.Option(help="predicted probability column")] = None,
+    prediction: Annotated[str | None, typer.Option(help="predicted class column")] = None,
+    timestamp: Annotated[str | None, typer.Option(help="timestamp column")] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="row id column")] = None,
+    report: Annotated[bool, typer.Option(help="write the Evidently HTML/JSON report")] = True,
+    evidently_rows: Annotated[
+        int, typer.Option(help="rows per side the Evidently report samples at most")
+    ] = 50_000,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="rows per performance chunk (default: auto)")
+    ] = None,
+    model: Annotated[str, typer.Option(help="model name the alerts carry")] = "ad-hoc",
+) -> None:
+    """Check current data against reference data: drift, quality, performance, alerts.
+
+    Writes OUT/monitor.json (see docs/monitor.md) and OUT/evidently_report.html.
+
+    Exit 0 when the checks ran, whatever they found; 2 when the inputs are unusable.
+
+    Alerts are listed in monitor.json, never sent."""
+    from glassbox.check import MonitorOptions, run_monitor
+    from glassbox.config import settings
+
+    try:
+        options = MonitorOptions.from_settings(
+            settings().monitoring,
+            roles={
+                "target": target,
+                "proba": proba,
+                "prediction": prediction,
+                "timestamp": timestamp,
+                "id": id_column,
+            },
+            report=report,
+            evidently_rows=evidently_rows,
+            chunk_size=chunk_size,
+            model=model,
+        )
+        result = run_monitor(reference, current, out, options)
+    except GlassboxError as exc:
+        _fail(str(exc), 2)
+    evidently = result.document["evidently"] or {}
+    if evidently.get("error"):
+        typer.secho(f"warning: Evidently report not written: {evidently['error']}", err=True)
+    typer.echo(result.summary())
+    typer.echo(
+        f"wrote {result.json_path}" + (f" and {result.html_path}" if result.html_path else "")
+    )
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()

@@ -1,0 +1,239 @@
+"""Performance and concept drift: NannyML's CBPE estimate and the realized metric per chunk.
+
+Runs when ``--target`` and ``--proba`` are given. The reference needs both (labels with no gap);
+the current data's labels are optional (a missing or empty label is "not arrived yet"). Chunks
+are cut by rows, in timestamp order when ``--timestamp`` is given and in file order otherwise.
+Without ``--prediction`` the predicted class is ``proba >= 0.5``. Whole-window metrics (the
+reference's, and the current data's on its labelled rows) are computed exactly with
+scikit-learn; the window's estimate is the row-weighted mean of the chunk estimates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from glassbox.check._errors import CheckError, CheckInputError
+from glassbox.monitoring import DEFAULT_CHUNK_SIZE, MonitoringError, MonitoringInputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from glassbox.check._inputs import Layout, Prepared
+    from glassbox.check._options import Roles
+    from glassbox.monitoring import MonitoringResult, MonitorSettings, WindowVerdict
+
+METRIC = "roc_auc"
+# NannyML derives its thresholds from the spread over the reference chunks and warns below six.
+REFERENCE_CHUNKS = 6
+
+
+@dataclass(frozen=True)
+class Performance:
+    summary: dict[str, Any]
+    result: MonitoringResult
+    verdict: WindowVerdict
+
+    @property
+    def concept_drift(self) -> bool:
+        return self.verdict.kind == "concept_drift"
+
+
+def chunk_size(explicit: int | None, settings: MonitorSettings, reference_rows: int) -> int:
+    """``--chunk-size``, else the configured size capped so the reference makes six chunks."""
+    if explicit is not None:
+        return explicit
+    configured = settings.chunk_size or DEFAULT_CHUNK_SIZE
+    return max(1, min(configured, reference_rows // REFERENCE_CHUNKS))
+
+
+def performance(
+    prepared: Prepared,
+    lay: Layout,
+    roles: Roles,
+    settings: MonitorSettings,
+    *,
+    size: int,
+    sources: tuple[str, str],
+) -> Performance:
+    from glassbox.config import DataSettings
+    from glassbox.monitoring import NannyMonitor, classify_window
+
+    if roles.target is None or roles.proba is None:
+        raise CheckError("performance needs both --target and --proba")
+    features = [c for c in prepared.columns if c in lay.features]
+    frames, names = _frames(prepared, features, roles)
+    data = DataSettings(
+        id_column=names["id"],
+        timestamp_column=names["timestamp"],
+        target_column=roles.target,
+        numeric_features=tuple(lay.of("numeric", tuple(features))),
+        categorical_features=tuple(lay.of("categorical", tuple(features))),
+    )
+    monitor_settings = settings.model_copy(
+        update={
+            "chunk_size": size,
+            "chunk_period": None,
+            "y_pred_proba": roles.proba,
+            "y_pred": names["y_pred"],
+        }
+    )
+    try:
+        with warnings.catch_warnings():  # too few reference chunks: reported in the summary
+            warnings.filterwarnings("ignore", "The resulting number of chunks is too low")
+            monitor = NannyMonitor(data, monitor_settings).fit(frames[0])
+        result = monitor.calculate(frames[1])
+    except MonitoringInputError as exc:
+        raise CheckInputError(_named(str(exc), sources)) from None
+    except MonitoringError as exc:
+        raise CheckError(f"performance: {_named(str(exc), sources)}") from None
+    verdict = classify_window(result, METRIC)
+    summary = _summary(result, verdict, frames, roles, y_pred=names["y_pred"], size=size)
+    return Performance(summary=summary, result=result, verdict=verdict)
+
+
+def _named(message: str, sources: tuple[str, str]) -> str:
+    """NannyML adapter messages say ``reference:``/``predictions:``; name the files instead."""
+    for prefix, where in (("reference:", f"reference {sources[0]}:"),
+                          ("predictions:", f"current {sources[1]}:")):  # fmt: skip
+        if message.startswith(prefix):
+            return where + message.removeprefix(prefix)
+    return message
+
+
+def _frames(
+    prepared: Prepared, features: list[str], roles: Roles
+) -> tuple[tuple[pd.DataFrame, pd.DataFrame], dict[str, str]]:
+    import numpy as np
+    import pandas as pd
+
+    target, proba = str(roles.target), str(roles.proba)
+    taken = {str(c) for c in (*prepared.reference.columns, *prepared.current.columns)}
+    names = {
+        "id": _free("__glassbox_row_id", taken),
+        "timestamp": roles.timestamp or _free("__glassbox_timestamp", taken),
+        "y_pred": roles.prediction or _free("__glassbox_y_pred", taken),
+    }
+    start = pd.Timestamp("2000-01-01")
+    frames = []
+    offset = 0
+    for frame in (prepared.reference, prepared.current):
+        keep = [*features, proba]
+        keep += [c for c in (target, roles.timestamp, roles.prediction) if c and c in frame]
+        out = frame.loc[:, list(dict.fromkeys(keep))].reset_index(drop=True)
+        out[names["id"]] = np.arange(offset, offset + len(out))
+        if roles.timestamp is None:  # file order: one second apart, current after reference
+            out[names["timestamp"]] = start + pd.to_timedelta(out[names["id"]], unit="s")
+        if roles.prediction is None:
+            values = pd.to_numeric(out[proba], errors="coerce")
+            out[names["y_pred"]] = (values >= 0.5).astype("int64")
+        offset += len(out)
+        frames.append(out)
+    return (frames[0], frames[1]), names
+
+
+def _free(stem: str, taken: set[str]) -> str:
+    name, n = stem, 0
+    while name in taken:
+        n += 1
+        name = f"{stem}_{n}"
+    return name
+
+
+def _summary(
+    result: MonitoringResult,
+    verdict: WindowVerdict,
+    frames: tuple[pd.DataFrame, pd.DataFrame],
+    roles: Roles,
+    *,
+    y_pred: str,
+    size: int,
+) -> dict[str, Any]:
+    metrics = result.metrics
+    rows = sum(c.rows for c in result.chunks)
+    estimated: dict[str, float | None] = {}
+    for metric in metrics:
+        pairs = [(c.rows, c.estimated_metric(metric).value) for c in result.chunks]
+        known = [(n, v) for n, v in pairs if v is not None]
+        weight = sum(n for n, _ in known)
+        estimated[metric] = sum(n * v for n, v in known) / weight if weight else None
+    return {
+        "metric": METRIC,
+        "metrics": list(metrics),
+        "chunking": result.chunking,
+        "chunk_size": size,
+        "reference_rows": len(frames[0]),
+        "reference_chunks": len(frames[0]) // size,
+        "current_rows": rows,
+        "labelled_rows": result.targets.matched,
+        "reference": _realized(frames[0], roles, y_pred, metrics),
+        "realized": _realized(frames[1], roles, y_pred, metrics),
+        "estimated": estimated,
+        "estimated_drop_chunks": list(result.estimated_drop_chunks(METRIC)),
+        "realized_drop_chunks": list(result.realized_drop_chunks(METRIC)),
+        "verdict": {"kind": verdict.kind, "reason": verdict.reason},
+        "chunks": [_chunk(c) for c in result.chunks],
+    }
+
+
+def _chunk(chunk: Any) -> dict[str, Any]:
+    def values(items: tuple[Any, ...]) -> dict[str, Any]:
+        return {
+            v.metric: {
+                "value": v.value,
+                "lower_threshold": v.lower_threshold,
+                "upper_threshold": v.upper_threshold,
+                "dropped": v.dropped,
+            }
+            for v in items
+        }
+
+    return {
+        "index": chunk.index,
+        "key": chunk.key,
+        "rows": chunk.rows,
+        "labelled_rows": chunk.labelled_rows,
+        "sufficient": chunk.sufficient,
+        "input_drift": chunk.input_drift,
+        "drifted_features": list(chunk.drifted_features),
+        "estimated": values(chunk.estimated),
+        "realized": values(chunk.realized),
+    }
+
+
+def _scorers() -> dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]]:
+    from sklearn import metrics as m
+
+    return {
+        "roc_auc": lambda y, p, _: float(m.roc_auc_score(y, p)),
+        "accuracy": lambda y, _, c: float(m.accuracy_score(y, c)),
+        "f1": lambda y, _, c: float(m.f1_score(y, c, zero_division=0)),
+        "precision": lambda y, _, c: float(m.precision_score(y, c, zero_division=0)),
+        "recall": lambda y, _, c: float(m.recall_score(y, c, zero_division=0)),
+        "specificity": lambda y, _, c: float(m.recall_score(y, c, pos_label=0, zero_division=0)),
+    }
+
+
+def _realized(
+    frame: pd.DataFrame, roles: Roles, y_pred: str, metrics: tuple[str, ...]
+) -> dict[str, float | None]:
+    """Each metric on the labelled rows (None without labels, or ROC AUC with one class)."""
+    import numpy as np
+    import pandas as pd
+
+    if roles.target not in frame:
+        return dict.fromkeys(metrics)
+    target = pd.to_numeric(frame[roles.target], errors="coerce").to_numpy(dtype="float64")
+    labelled = np.isfinite(target)
+    y = target[labelled].astype("int64")
+    proba = pd.to_numeric(frame[roles.proba], errors="coerce").to_numpy(dtype="float64")[labelled]
+    predicted = pd.to_numeric(frame[y_pred], errors="coerce").to_numpy(dtype="float64")[labelled]
+    scorers = _scorers()
+    out: dict[str, float | None] = {}
+    for metric in metrics:
+        usable = y.size > 0 and (metric != "roc_auc" or np.unique(y).size == 2)
+        out[metric] = scorers[metric](y, proba, predicted) if usable else None
+    return out

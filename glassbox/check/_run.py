@@ -1,0 +1,291 @@
+"""``run_monitor``: read both files, check, write ``monitor.json`` (+ the Evidently report).
+
+``check`` is the in-process core: drift on every row (Glassbox's engine), quality against a
+contract inferred from the reference, performance when target and probability are given, the
+alerts the cron would raise, and optionally the Evidently report on a bounded sample. A stage
+that fails unexpectedly raises ``CheckError`` naming the stage, never a bare library error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from glassbox.check import _alerts, _inputs, _quality
+from glassbox.check._errors import CheckError
+from glassbox.check._options import MonitorOptions
+from glassbox.check._report import column_entry, finding_json, worst, write_json
+from glassbox.errors import GlassboxError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from glassbox.check._inputs import Layout, Prepared
+    from glassbox.check._performance import Performance
+    from glassbox.drift import DriftResult
+    from glassbox.quality import QualityFinding
+
+REPORT_VERSION = 1
+MONITOR_JSON = "monitor.json"
+
+
+@dataclass(frozen=True)
+class MonitorReport:
+    """What a check found: ``document`` is the content of ``monitor.json``."""
+
+    document: dict[str, Any]
+    json_path: Path | None = None
+    html_path: Path | None = None
+
+    @property
+    def flagged_features(self) -> list[str]:
+        return list(self.document["flagged_features"])
+
+    @property
+    def alerts(self) -> list[dict[str, Any]]:
+        return list(self.document["alerts"])
+
+    @property
+    def severity(self) -> str:
+        return str(self.document["severity"])
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        doc = self.document
+        flagged = doc["flagged_features"]
+        names = f" ({', '.join(flagged[:10])}{', ...' if len(flagged) > 10 else ''})"
+        return (
+            f"{len(flagged)} of {len(doc['features'])} feature(s) flagged"
+            f"{names if flagged else ''}; {len(doc['alerts'])} alert(s), worst {doc['severity']};"
+            f" concept drift: {'yes' if doc['concept_drift'] else 'no'}"
+        )
+
+
+@contextmanager
+def _stage(name: str, timings: dict[str, float]) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    except GlassboxError:
+        raise
+    except Exception as exc:
+        text = " ".join(str(exc).split())[:300]
+        raise CheckError(f"monitor: {name} failed: {type(exc).__name__}: {text}") from exc
+    finally:
+        timings[name] = round(time.perf_counter() - start, 4)
+
+
+def run_monitor(
+    reference: Path | str, current: Path | str, out: Path | str, options: MonitorOptions
+) -> MonitorReport:
+    """Check ``current`` against ``reference`` (CSV or Parquet); write ``out/monitor.json``
+    (an earlier ``monitor.json`` there is removed first, so a failed run leaves none)."""
+    from glassbox.quality import read_table
+
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CheckError(f"--out {out_dir}: exists and is not a directory")
+    # A run that fails must not leave an earlier run's result looking like its own.
+    (out_dir / MONITOR_JSON).unlink(missing_ok=True)
+    timings: dict[str, float] = {}
+    with _stage("read", timings):
+        frames = read_table(reference), read_table(current)
+    try:  # before the checks, not after them
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CheckError(f"--out {out_dir}: cannot create the directory ({exc.strerror})") from None
+    report = check(
+        *frames, options, out=out_dir, sources=(str(reference), str(current)), timings=timings
+    )
+    path = out_dir / MONITOR_JSON
+    write_json(path, report.document)
+    return MonitorReport(report.document, json_path=path, html_path=report.html_path)
+
+
+def check(
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    options: MonitorOptions,
+    *,
+    out: Path | None = None,
+    sources: tuple[str, str] = ("reference", "current"),
+    timings: dict[str, float] | None = None,
+) -> MonitorReport:
+    """The checks on two frames; the Evidently report is written to ``out`` when
+    ``options.report`` is on and ``out`` is given."""
+    timings = timings if timings is not None else {}
+    begin = time.perf_counter()
+    roles = options.roles
+    with _stage("prepare", timings):
+        lay = _inputs.layout(reference, current, roles, sources)
+        prepared = _inputs.prepare(reference, current, lay)
+    with _stage("drift", timings):
+        drift = _drift(prepared, lay, options)
+    with _stage("quality", timings):
+        found = _quality.findings(
+            reference, current, lay, roles, options.quality_thresholds,
+            source=sources[0], empty_reference=prepared.empty_reference,
+        )  # fmt: skip
+    problems = [f for f in found if f.is_problem]
+    perf = None
+    if roles.performance:
+        with _stage("performance", timings):
+            perf = _performance(prepared, lay, options, sources)
+    evidently, html = None, None
+    if options.report and out is not None:
+        with _stage("evidently", timings):
+            evidently, html = _evidently(prepared, lay, drift, options, out)
+    timings["total"] = round(time.perf_counter() - begin + timings.get("read", 0.0), 4)
+    doc = _document(
+        lay,
+        prepared=prepared,
+        drift=drift,
+        problems=problems,
+        perf=perf,
+        evidently=evidently,
+        options=options,
+        sources=sources,
+    )
+    doc["timings"] = timings
+    return MonitorReport(doc, html_path=html)
+
+
+def _drift(prepared: Prepared, lay: Layout, options: MonitorOptions) -> DriftResult | None:
+    from glassbox.drift import DriftCalculator
+
+    features = [c for c in prepared.columns if c in lay.features]
+    outputs = [c for c in prepared.columns if c in lay.outputs]
+    if not features and not outputs:
+        return None
+    calculator = DriftCalculator(
+        features,
+        categorical=lay.of("categorical", prepared.columns),
+        prediction_columns=outputs,
+        thresholds=options.drift_thresholds,
+    )
+    return calculator.fit(prepared.reference).calculate(prepared.current)
+
+
+def _performance(
+    prepared: Prepared, lay: Layout, options: MonitorOptions, sources: tuple[str, str]
+) -> Performance:
+    from glassbox.check._performance import REFERENCE_CHUNKS, chunk_size, performance
+
+    size = chunk_size(options.chunk_size, options.nannyml, len(prepared.reference))
+    if len(prepared.reference) // size < REFERENCE_CHUNKS:
+        prepared.notes.append(
+            f"performance: the reference makes {len(prepared.reference) // size} chunk(s) of "
+            f"{size} rows; thresholds from fewer than {REFERENCE_CHUNKS} chunks are unreliable"
+        )
+    return performance(prepared, lay, options.roles, options.nannyml, size=size, sources=sources)
+
+
+def _sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
+    return frame if len(frame) <= rows else frame.sample(n=rows, random_state=seed)
+
+
+def _evidently(
+    prepared: Prepared,
+    lay: Layout,
+    drift: DriftResult | None,
+    options: MonitorOptions,
+    out: Path,
+) -> tuple[dict[str, Any], Path | None]:
+    """Evidently's DataDriftPreset + DataSummaryPreset report on at most ``evidently_rows`` rows
+    per side. A column with no current value is left out (its drift is already critical). A
+    failure of the report is recorded, not raised: the checks above have run."""
+    from glassbox.monitoring import MonitoringError, evidently_report
+
+    no_data = {f.name for f in drift or () if f.status == "no_data"}
+    columns = tuple(c for c in prepared.columns if c not in no_data)
+    cap, seed = options.evidently_rows, options.seed
+    ref = _sample(prepared.reference.loc[:, list(columns)], cap, seed)
+    cur = _sample(prepared.current.loc[:, list(columns)], cap, seed + 1)
+    info: dict[str, Any] = {
+        "reference_rows": len(ref),
+        "current_rows": len(cur),
+        "sampled": len(ref) < len(prepared.reference) or len(cur) < len(prepared.current),
+        "columns": list(columns),
+    }
+    if not columns:
+        return info | {"error": "no column with values on both sides"}, None
+    try:
+        made = evidently_report(
+            ref, cur, lay.of("numeric", columns), lay.of("categorical", columns), out
+        )
+    except (MonitoringError, ValueError, TypeError, KeyError, ZeroDivisionError) as exc:
+        text = " ".join(str(exc).split())[:300]
+        return info | {"error": f"{type(exc).__name__}: {text}"}, None
+    summary = made.summary
+    return info | {
+        "html": made.html_path.name,
+        "json": made.json_path.name,
+        "summary": made.summary_path.name,
+        "drifted_columns": list(summary.drifted),
+        "dataset_drift": summary.dataset_drift,
+    }, made.html_path
+
+
+def _document(
+    lay: Layout,
+    *,
+    prepared: Prepared,
+    drift: DriftResult | None,
+    problems: list[QualityFinding],
+    perf: Performance | None,
+    evidently: dict[str, Any] | None,
+    options: MonitorOptions,
+    sources: tuple[str, str],
+) -> dict[str, Any]:
+    from glassbox import __version__
+
+    by_column: dict[str, list[QualityFinding]] = {}
+    for finding in problems:
+        if finding.column is not None:
+            by_column.setdefault(finding.column, []).append(finding)
+    computed = {f.name: f for f in drift or ()}
+
+    def entries(columns: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            c: column_entry(lay.kinds[c], computed.get(c), by_column.get(c, [])) for c in columns
+        }
+
+    features, outputs = entries(lay.features), entries(lay.outputs)
+    alerts = _alerts.drift_alerts(
+        options.model, (f for f in drift or () if f.status != "no_data")
+    )  # a column with no current value is the quality check's all_nan_column alert
+    alerts += _alerts.quality_alerts(options.model, problems)
+    if perf is not None:
+        alerts += _alerts.performance_alerts(options.model, perf)
+    sampled = evidently is not None and evidently["sampled"]
+    return {
+        "version": REPORT_VERSION,
+        "glassbox_version": __version__,
+        "model": options.model,
+        "reference": sources[0],
+        "current": sources[1],
+        "roles": options.roles.named(),
+        "rows": {"reference": len(prepared.reference), "current": len(prepared.current)},
+        "severity": worst(a.severity.value for a in alerts),
+        "flagged_features": [c for c, e in features.items() if e["severity"] != "none"],
+        "flagged_outputs": [c for c, e in outputs.items() if e["severity"] != "none"],
+        "features": features,
+        "predictions": outputs,
+        "columns_only_in_reference": list(lay.only_reference),
+        "columns_only_in_current": list(lay.only_current),
+        "quality": [finding_json(f) for f in problems],
+        "performance": perf.summary if perf is not None else None,
+        "concept_drift": bool(perf is not None and perf.concept_drift),
+        "alerts": [_alerts.as_json(a) for a in alerts],
+        "drift": {
+            "alpha": options.drift_thresholds.alpha,
+            "thresholds": options.drift_thresholds.model_dump(mode="json"),
+        },
+        "evidently": evidently,
+        "evidently_sample_rows": options.evidently_rows if sampled else None,
+        "notes": prepared.notes,
+    }
