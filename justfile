@@ -43,6 +43,7 @@ check:
     {{venv}}/bin/ruff check .
     {{venv}}/bin/ruff format --check .
     {{venv}}/bin/mypy
+    {{venv}}/bin/glassbox lint
     {{venv}}/bin/glassbox compile --check
 
 # set up, then run the test suite (what CI runs)
@@ -53,3 +54,4 @@ test *ARGS: setup
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
+    {{py}} bench/monitor.py {{ARGS}}

@@ -163,6 +163,42 @@ def ui(
     os.execvp(str(bindir / "mlflow"), cmd)  # noqa: S606  (replace this process with the UI)
 
 
+@app.command("mlflow-server")
+def mlflow_server(
+    backend_store_uri: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URI (default: the embedded SQLite store)")
+    ] = None,
+    artifacts: Annotated[
+        str | None, typer.Option(help="artifacts destination (default: $GLASSBOX_HOME/served)")
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="default: 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="default: server.yaml")] = None,
+    auth: Annotated[
+        bool, typer.Option(help="basic-auth app (needs $MLFLOW_FLASK_SERVER_SECRET_KEY)")
+    ] = False,
+) -> None:
+    """Start an MLflow tracking server from mlruns_config/server.yaml (artifact proxying on).
+
+    On a cluster the image runs ``python -m glassbox.server serve`` instead, which takes every
+    setting from the environment the Deployment provides."""
+    import os
+
+    from glassbox.server import server_command
+    from glassbox.tracking import glassbox_home, tracking_uri
+
+    backend = backend_store_uri or tracking_uri()
+    if backend.startswith(("http://", "https://")):
+        _fail(f"--backend-store-uri: expected a database URI, got the server URL {backend}")
+    destination = artifacts or str(glassbox_home() / "served")
+    try:
+        cmd = server_command(backend, destination, host or "127.0.0.1", port, auth=auth)
+    except GlassboxError as exc:
+        _fail(str(exc))
+    where = f"{cmd[cmd.index('--host') + 1]}:{cmd[cmd.index('--port') + 1]}"
+    typer.echo(f"MLflow server on http://{where} (store {backend}, artifacts {destination})")
+    os.execv(cmd[0], cmd)  # noqa: S606  (argv list from server.yaml, no shell)
+
+
 @app.command()
 def config(
     schema: Annotated[bool, typer.Option("--schema", help="print the JSON schema")] = False,

@@ -50,7 +50,7 @@ def run_artifact_source_class() -> type:
         return _SOURCE_CLASS
     from mlflow.data.dataset_source import DatasetSource
 
-    class RunArtifactSource(DatasetSource):  # type: ignore[misc]
+    class RunArtifactSource(DatasetSource):
         """A dataset stored as an artifact of an MLflow run (``runs:/<run_id>/<path>``)."""
 
         def __init__(self, uri: str) -> None:
@@ -88,11 +88,11 @@ _SOURCE_CLASS: type | None = None
 
 
 def _dataset(df: pd.DataFrame, name: str, source: str, targets: str | None) -> Any:
-    import mlflow.data
+    from mlflow.data.pandas_dataset import from_pandas
 
     usable_targets = targets if targets and targets in df.columns else None
     resolved: Any = _run_artifact_source(source) if source.startswith("runs:/") else source
-    return mlflow.data.from_pandas(df, source=resolved, name=name, targets=usable_targets)
+    return from_pandas(df, source=resolved, name=name, targets=usable_targets)
 
 
 def log_input_dataset(
@@ -152,7 +152,9 @@ def _node(client: Any, run_id: str) -> Node:
     try:
         run = client.get_run(run_id)
     except MlflowException as exc:
-        raise TrackingError(f"lineage: run '{run_id}' not found in the tracking store") from exc
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            raise TrackingError(f"lineage: run '{run_id}' not found in the tracking store") from exc
+        raise TrackingError(f"lineage: cannot read run '{run_id}': {exc.message}") from exc
     tags = run.data.tags
     node = Node(run_id, tags.get("glassbox.step", run.info.run_name or "?"), run.info.status)
     for di in run.inputs.dataset_inputs if run.inputs else []:

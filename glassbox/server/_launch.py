@@ -109,7 +109,7 @@ def prepare(
     if not backend:
         raise ConfigError(
             f"${s.backend_store_env} is not set: expected the tracking store's SQLAlchemy URI "
-            "(postgresql://USER:PASSWORD@HOST:5432/DATABASE)"
+            "(postgresql+psycopg2://USER:PASSWORD@HOST:5432/DATABASE)"
         )
     destination = env.get(s.artifacts_destination_env) or s.artifacts_destination
     if destination.startswith("s3://") and require_packages:

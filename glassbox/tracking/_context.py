@@ -190,8 +190,26 @@ def step_run(
     mlflow.end_run("FINISHED")
 
 
+def _system_sample(ctx: StepContext) -> None:
+    """A step shorter than the sampling interval ends before MLflow's monitor logs anything:
+    take one sample with MLflow's own monitors so every step run carries system metrics."""
+    import mlflow
+    from mlflow.system_metrics.metrics.cpu_monitor import CPUMonitor
+    from mlflow.system_metrics.metrics.disk_monitor import DiskMonitor
+
+    logged = mlflow.MlflowClient().get_run(ctx.run_id).data.metrics
+    if any(k.startswith("system/") for k in logged):
+        return
+    sample: dict[str, float] = {}
+    for monitor in (CPUMonitor(), DiskMonitor()):
+        monitor.collect_metrics()
+        sample |= {f"system/{k}": float(v) for k, v in monitor.aggregate_metrics().items()}
+    ctx.log_metrics(sample)
+
+
 def _finish(ctx: StepContext) -> None:
     metrics, tags = _cost(time.monotonic() - ctx.started)
+    _system_sample(ctx)
     ctx.log_metrics(metrics)
     ctx.set_tags(tags)
     ctx.flush()
