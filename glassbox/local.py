@@ -57,7 +57,7 @@ def run_pipeline(
         result = run_workflow(
             load_manifests([path]),
             parameters=parameters or {},
-            run_dir=None,
+            runs_root=glassbox_home() / "runs",
             extra_env=env,
             workdir=Path.cwd(),
             max_workers=workers,
@@ -112,8 +112,11 @@ def _resource_handler(manifests_dir: Path) -> ResourceHandler:
             for d in yaml.safe_load_all(path.read_text())
             if isinstance(d, dict) and d.get("kind") == "WorkflowTemplate"
         ]
+        from glassbox.tracking import glassbox_home
+
         result = run_workflow(
             manifests_from_documents([*templates, doc], source=f"resource {name}"),
+            runs_root=glassbox_home() / "runs",
             extra_env=local_env(),
             workdir=Path.cwd(),
         )

@@ -77,9 +77,9 @@ def _worker_count(max_workers: int, parallelism: Any, where: str) -> int:
         raise ManifestError(f"{where}: spec.parallelism must be an integer") from None
 
 
-def _fresh_run_dir(workdir: Path, workflow_name: str) -> Path:
-    """``<workdir>/.glassbox/runs/<name>``, suffixed ``.2``, ``.3``... if a run already used it."""
-    base = workdir / ".glassbox" / "runs" / workflow_name
+def _fresh_run_dir(root: Path, workflow_name: str) -> Path:
+    """``<root>/<name>``, suffixed ``.2``, ``.3``... if a run already used it."""
+    base = root / workflow_name
     candidate, number = base, 1
     while candidate.exists():
         number += 1
@@ -138,6 +138,7 @@ def run_workflow(
     *,
     parameters: Mapping[str, Any] | None = None,
     run_dir: str | Path | None = None,
+    runs_root: str | Path | None = None,
     extra_env: Mapping[str, str] | None = None,
     workdir: str | Path | None = None,
     max_workers: int = 2,
@@ -154,7 +155,8 @@ def run_workflow(
     Each DAG task runs its container's ``command + args`` as a subprocess in ``workdir``
     (default: the current directory), in dependency order, at most ``max_workers`` at a time.
     Logs go to ``<run_dir>/logs/<task>[-<item>].log`` and the result to
-    ``<run_dir>/result.json`` (``run_dir`` defaults to ``<workdir>/.glassbox/runs/<name>``).
+    ``<run_dir>/result.json`` (``run_dir`` defaults to ``<runs_root>/<name>``, ``runs_root`` to
+    ``<workdir>/.glassbox/runs``).
     ``parameters`` override the workflow's arguments; ``extra_env`` is added to every
     container's environment (it wins over the template's ``env``); ``backoff_scale``
     multiplies retry backoff waits (tests use ~0.01).
@@ -174,7 +176,8 @@ def run_workflow(
     wf_name = workflow_name or _workflow_name(source, created)
     uid = workflow_uid or str(uuid.uuid4())
     work = Path(workdir).resolve() if workdir is not None else Path.cwd()
-    runs = Path(run_dir).resolve() if run_dir is not None else _fresh_run_dir(work, wf_name)
+    root = Path(runs_root) if runs_root is not None else work / ".glassbox" / "runs"
+    runs = Path(run_dir).resolve() if run_dir is not None else _fresh_run_dir(root, wf_name)
     resolver = TemplateResolver(manifests, TemplateContext.from_spec(where, spec))
     on_exit = spec.get("onExit")
     for field_name, template in (("entrypoint", entrypoint), ("onExit", on_exit)):
