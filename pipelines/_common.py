@@ -19,7 +19,14 @@ from hera.workflows import (
     RetryStrategy,
     SecretEnv,
 )
-from hera.workflows.models import Backoff, Capabilities, SecurityContext, ValueFrom
+from hera.workflows.models import (
+    Backoff,
+    Capabilities,
+    PodSecurityContext,
+    SeccompProfile,
+    SecurityContext,
+    ValueFrom,
+)
 
 DEFAULT_IMAGE = "glassbox-mlops:latest"
 SERVICE_ACCOUNT = "glassbox-workflow"
@@ -170,3 +177,19 @@ def finalize(*, image: str, pipeline: str) -> Container:
         cpu="250m",
         memory="512Mi",
     )
+
+
+def workflow_spec(pipeline: str, service_account: str) -> dict[str, object]:
+    """What every Glassbox workflow shares: exit handler, service account, non-root pods with
+    the runtime's default seccomp profile, and the part-of/pipeline labels."""
+    return {
+        "on_exit": "finalize",
+        "service_account_name": service_account,
+        "security_context": PodSecurityContext(
+            run_as_non_root=True,
+            run_as_user=UID,
+            fs_group=UID,
+            seccomp_profile=SeccompProfile(type="RuntimeDefault"),
+        ),
+        "labels": {"app.kubernetes.io/part-of": "glassbox", "glassbox/pipeline": pipeline},
+    }

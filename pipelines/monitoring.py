@@ -12,9 +12,8 @@ while training is running) says so.
 from __future__ import annotations
 
 from hera.workflows import DAG, CronWorkflow, Parameter, Resource
-from hera.workflows.models import PodSecurityContext, SeccompProfile
 
-from pipelines._common import DEFAULT_IMAGE, UID, finalize, step
+from pipelines._common import DEFAULT_IMAGE, finalize, step, workflow_spec
 
 NAME = "glassbox-monitoring"
 PIPELINE = "monitoring"
@@ -56,15 +55,7 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
         successful_jobs_history_limit=7,
         failed_jobs_history_limit=7,
         entrypoint="monitoring",
-        on_exit="finalize",
-        service_account_name=SERVICE_ACCOUNT,
-        security_context=PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=UID,
-            fs_group=UID,
-            seccomp_profile=SeccompProfile(type="RuntimeDefault"),
-        ),
-        labels={"app.kubernetes.io/part-of": "glassbox", "glassbox/pipeline": PIPELINE},
+        **workflow_spec(PIPELINE, SERVICE_ACCOUNT),
         arguments=[
             Parameter(name="seed", value="42", description="seed for checks and retraining"),
             Parameter(name="max-rows", value="0", description="cap on window rows (0 = all)"),

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from hera.workflows import DAG, Parameter, Workflow, WorkflowTemplate
 from hera.workflows.models import (
-    PodSecurityContext,
-    SeccompProfile,
     TTLStrategy,
     WorkflowTemplateRef,
 )
 
-from pipelines._common import DEFAULT_IMAGE, SERVICE_ACCOUNT, UID, finalize, step
+from pipelines._common import DEFAULT_IMAGE, SERVICE_ACCOUNT, finalize, step, workflow_spec
 
 NAME = "glassbox-training"
 PIPELINE = "training"
@@ -34,16 +32,8 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
     with WorkflowTemplate(
         name=NAME,
         entrypoint="training",
-        on_exit="finalize",
-        service_account_name=SERVICE_ACCOUNT,
-        security_context=PodSecurityContext(
-            run_as_non_root=True,
-            run_as_user=UID,
-            fs_group=UID,
-            seccomp_profile=SeccompProfile(type="RuntimeDefault"),
-        ),
+        **workflow_spec(PIPELINE, SERVICE_ACCOUNT),
         ttl_strategy=TTLStrategy(seconds_after_completion=7 * 24 * 3600),
-        labels={"app.kubernetes.io/part-of": "glassbox", "glassbox/pipeline": PIPELINE},
         arguments=[
             Parameter(name="seed", value="42", description="one seed for every step"),
             Parameter(name="reference", value="", description="training history (CSV/Parquet)"),
