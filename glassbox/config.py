@@ -69,7 +69,7 @@ class DataSettings(_Section):
 
 class ModelSettings(_Section):
     learning_rate: float = Field(0.1, gt=0)
-    max_iter: int = Field(200, ge=1)
+    max_iter: int = Field(120, ge=1)
     max_leaf_nodes: int = Field(31, ge=2)
     early_stopping: bool = False
     # Share of features considered per split, drawn with the pipeline seed.
