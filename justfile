@@ -12,15 +12,18 @@ py := venv / "bin/python"
 default:
     @just --list
 
-# create .venv and install the hash-pinned lock (+ this project, editable)
+# create .venv and install the hash-pinned dev lock (runtime + test/lint tools; + this project, editable)
 setup:
     test -x {{py}} || uv venv --python ">=3.11,<3.13" {{venv}}
-    uv pip sync --python {{py}} --require-hashes --compile-bytecode requirements.lock
+    uv pip sync --python {{py}} --require-hashes --compile-bytecode requirements-dev.lock
     uv pip install --python {{py}} --no-deps -e .
 
-# regenerate the hash-pinned lock from pyproject.toml (never uv.lock: it records addresses)
+# regenerate the hash-pinned locks from pyproject.toml (never uv.lock: it records addresses):
+# requirements.lock is the runtime (what the image installs, whose digest every run records);
+# requirements-dev.lock adds the test and lint tools on exactly the runtime's pins.
 lock:
-    uv pip compile pyproject.toml --extra dev --universal --generate-hashes -o requirements.lock
+    uv pip compile pyproject.toml --universal --generate-hashes -o requirements.lock
+    uv pip compile pyproject.toml --extra dev --universal --generate-hashes -c requirements.lock -o requirements-dev.lock
 
 # set up, then run the training pipeline end to end on the embedded default
 pipeline *ARGS: setup
