@@ -53,6 +53,10 @@ check:
 test *ARGS: setup
     {{venv}}/bin/pytest {{ARGS}}
 
+# set up, then run the long end-to-end demonstrations kept out of the default suite
+test-e2e *ARGS: setup
+    {{venv}}/bin/pytest -m e2e {{ARGS}}
+
 # benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
