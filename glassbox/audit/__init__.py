@@ -4,11 +4,15 @@
 ``verify_chain`` rechecks a table against its manifest; ``find_record`` and
 ``verify_scored_file`` answer "was this prediction made on these inputs, and by which model?";
 ``log_audit`` / ``load_audit_tables`` keep audits on the score step's MLflow run.
-The canonical encoding is specified in docs/audit.md.
+The canonical encoding is specified in docs/audit.md. Two engines write it: the reference one
+(one Python call per value) and a native one (compiled loops, same bytes) that large batches
+use, and every batch after ``warm_up()`` (servers call it at start).
 """
 
 from glassbox.audit._build import TABLE_COLUMNS, AuditBatch, build_audit, prediction_texts
 from glassbox.audit._encoding import ENCODING_VERSION, canonical_record, encode_value
+from glassbox.audit._engine import ENGINE_ENV, EngineInfo, warm_up
+from glassbox.audit._engine import info as engine_info
 from glassbox.audit._errors import AuditError
 from glassbox.audit._hashing import HMAC_SHA256, KEY_ENV, SHA256, Hasher, key_from_env
 from glassbox.audit._lookup import (
@@ -25,6 +29,7 @@ from glassbox.audit._verify import ChainProblem, ChainReport, verify_chain
 
 __all__ = [
     "ENCODING_VERSION",
+    "ENGINE_ENV",
     "HMAC_SHA256",
     "KEY_ENV",
     "SHA256",
@@ -34,6 +39,7 @@ __all__ = [
     "AuditManifest",
     "ChainProblem",
     "ChainReport",
+    "EngineInfo",
     "Hasher",
     "Location",
     "Match",
@@ -43,6 +49,7 @@ __all__ = [
     "canonical_record",
     "decode_prediction",
     "encode_value",
+    "engine_info",
     "find_record",
     "key_from_env",
     "load_audit_tables",
@@ -50,4 +57,5 @@ __all__ = [
     "prediction_texts",
     "verify_chain",
     "verify_scored_file",
+    "warm_up",
 ]

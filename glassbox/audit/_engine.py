@@ -1,0 +1,103 @@
+"""Which engine builds an audit: the native one (compiled loops) or the reference one.
+
+Both write the same bytes. ``GLASSBOX_AUDIT_ENGINE`` = ``auto`` (default) | ``native`` |
+``python``. ``auto`` uses the native engine once it is loaded in this process, or for a batch
+of at least ``AUTO_MIN_ROWS`` rows (loading costs about a second, and compiling the loops on a
+machine's first use a few more); a server calls :func:`warm_up` at start so every micro-batch
+takes the native path. The native engine needs numba and a shared OpenSSL libcrypto; without
+them, or if its self-test disagrees with the reference, everything uses the reference engine.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from glassbox.audit._errors import AuditError
+
+ENGINE_ENV = "GLASSBOX_AUDIT_ENGINE"
+ENGINES = ("auto", "native", "python")
+AUTO_MIN_ROWS = 20_000
+
+_lock = threading.Lock()
+_status: str | None = None  # None: not loaded yet; "ready"; else why the native engine is off
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """The engine ``auto`` picks now, and the native engine's state (``ready`` or a reason)."""
+
+    setting: str
+    native: str
+    libcrypto: str | None
+
+    def summary(self) -> str:
+        where = f" ({self.libcrypto})" if self.libcrypto else ""
+        return f"audit engine: {self.setting}; native: {self.native}{where}"
+
+
+def setting() -> str:
+    value = os.environ.get(ENGINE_ENV, "auto").strip().lower() or "auto"
+    if value not in ENGINES:
+        raise AuditError(f"{ENGINE_ENV}={value!r}: expected one of {ENGINES}")
+    return value
+
+
+def _numba_cache() -> None:
+    """Compiled loops are cached next to the source, or in a temp dir when that is read-only."""
+    if os.environ.get("NUMBA_CACHE_DIR") or os.access(Path(__file__).parent, os.W_OK):
+        return
+    from numba.core import config
+
+    if not getattr(config, "CACHE_DIR", ""):
+        where = Path(tempfile.gettempdir()) / f"glassbox-numba-{os.getuid()}"
+        setattr(config, "CACHE_DIR", str(where))  # noqa: B010  (numba's config is untyped)
+
+
+def _load() -> str:
+    from glassbox.audit._crypto import sha256_functions
+
+    fns = sha256_functions()
+    if isinstance(fns, str):
+        return fns
+    try:
+        _numba_cache()
+        from glassbox.audit import _kernels  # noqa: F401  (compiles or loads the loops)
+    except ImportError as exc:
+        return f"numba is not installed ({exc.name})"
+    from glassbox.audit._selftest import self_test
+
+    return self_test()
+
+
+def warm_up() -> EngineInfo:
+    """Load (and on first use compile) the native engine and check it against the reference."""
+    global _status  # noqa: PLW0603  (loaded once per process)
+    with _lock:
+        if _status is None:
+            _status = _load()
+    return info()
+
+
+def info() -> EngineInfo:
+    from glassbox.audit._crypto import sha256_functions
+
+    fns = sha256_functions()
+    path = None if isinstance(fns, str) else fns.path
+    return EngineInfo(setting(), _status or "not loaded", path)
+
+
+def use_native(rows: int) -> bool:
+    """Whether a batch of ``rows`` rows goes through the native engine."""
+    choice = setting()
+    if choice == "python":
+        return False
+    if choice == "native" or _status == "ready" or (_status is None and rows >= AUTO_MIN_ROWS):
+        warm_up()
+        if _status != "ready" and choice == "native":
+            raise AuditError(f"{ENGINE_ENV}=native but the native engine is off: {_status}")
+        return _status == "ready"
+    return False
