@@ -145,6 +145,32 @@ def lineage(run_id: str) -> None:
 
 
 @app.command()
+def trace(
+    prediction: Annotated[
+        str, typer.Argument(help="an audit record hash, a prediction id, or the row as JSON")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="print the trace as JSON")] = False,
+) -> None:
+    """Follow one prediction to its score run, chain, model, training run, datasets and code.
+
+    Exit 0 when found (and its chain intact), 1 when not found or the chain is broken."""
+    from glassbox.trace import PredictionNotFoundError, render
+    from glassbox.trace import trace as follow
+    from glassbox.tracking import configure
+
+    configure()
+    try:
+        found = follow(prediction)
+    except PredictionNotFoundError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(1) from None
+    except GlassboxError as exc:
+        _fail(str(exc))
+    typer.echo(found.model_dump_json(indent=2) if as_json else render(found))
+    raise typer.Exit(0 if found.chain.ok else 1)
+
+
+@app.command()
 def ui(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 5000,
 ) -> None:
