@@ -171,6 +171,43 @@ def trace(
 
 
 @app.command()
+def replay(
+    run_id: Annotated[str | None, typer.Argument(help="a step run to replay")] = None,
+    *,
+    pipeline: Annotated[
+        str | None, typer.Option("--pipeline", help="replay every step of this pipeline run")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="run this git ref's code instead of the recorded")
+    ] = None,
+    ignore_lock: Annotated[
+        bool, typer.Option(help="go on when the installed packages differ from the recorded lock")
+    ] = False,
+    allow_dirty: Annotated[
+        bool, typer.Option(help="go on when the recorded run had uncommitted changes")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Run a recorded step (or pipeline) again and compare with the record, bit for bit.
+
+    Exit 0 when identical, 1 when something differs (the first difference is named), 2 when
+    the replay cannot be faithful (missing commit, other lock, dirty record) or fails to run."""
+    from glassbox.replay import replay_pipeline, replay_step
+
+    if (run_id is None) == (pipeline is None):
+        _fail("give a step RUN_ID or --pipeline RUN_ID", 2)
+    replay_run = replay_step if pipeline is None else replay_pipeline
+    try:
+        report = replay_run(
+            pipeline or run_id or "", at=at, allow_dirty=allow_dirty, ignore_lock=ignore_lock
+        )
+    except GlassboxError as exc:
+        _fail(str(exc), 2)
+    typer.echo(report.model_dump_json(indent=2) if as_json else report.render())
+    raise typer.Exit(0 if report.verdict == "identical" else 1)
+
+
+@app.command()
 def ui(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 5000,
 ) -> None:
