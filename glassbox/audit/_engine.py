@@ -1,11 +1,13 @@
 """Which engine builds an audit: the native one (compiled loops) or the reference one.
 
 Both write the same bytes. ``GLASSBOX_AUDIT_ENGINE`` = ``auto`` (default) | ``native`` |
-``python``. ``auto`` uses the native engine once it is loaded in this process, or for a batch
-of at least ``AUTO_MIN_ROWS`` rows (loading costs about a second, and compiling the loops on a
-machine's first use a few more); a server calls :func:`warm_up` at start so every micro-batch
-takes the native path. The native engine needs numba and a shared OpenSSL libcrypto; without
-them, or if its self-test disagrees with the reference, everything uses the reference engine.
+``python``. ``auto`` uses the native engine once it is loaded in this process; else for a batch
+of at least ``AUTO_MIN_ROWS`` rows when the compiled loops are in the on-disk cache (loading
+them takes about a second), or of at least ``COLD_MIN_ROWS`` when they must first be compiled
+(10 CPU-seconds or so). A server calls :func:`warm_up` at start so every micro-batch takes the
+native path; an image can compile them at build time (``python -m glassbox.audit``). The
+native engine needs numba and a shared OpenSSL libcrypto; without them, or if its self-test
+disagrees with the reference, everything uses the reference engine.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from glassbox.audit._errors import AuditError
 ENGINE_ENV = "GLASSBOX_AUDIT_ENGINE"
 ENGINES = ("auto", "native", "python")
 AUTO_MIN_ROWS = 20_000
+COLD_MIN_ROWS = 1_000_000
 
 _lock = threading.Lock()
 _status: str | None = None  # None: not loaded yet; "ready"; else why the native engine is off
@@ -46,15 +49,57 @@ def setting() -> str:
     return value
 
 
+def _cache_dir() -> Path:
+    """Where numba keeps the compiled loops: $NUMBA_CACHE_DIR, next to the source, or a temp
+    directory when the package is read-only."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    here = Path(__file__).parent
+    if os.access(here, os.W_OK):
+        return here / "__pycache__"
+    return Path(tempfile.gettempdir()) / f"glassbox-numba-{os.getuid()}"
+
+
 def _numba_cache() -> None:
-    """Compiled loops are cached next to the source, or in a temp dir when that is read-only."""
     if os.environ.get("NUMBA_CACHE_DIR") or os.access(Path(__file__).parent, os.W_OK):
         return
     from numba.core import config
 
     if not getattr(config, "CACHE_DIR", ""):
-        where = Path(tempfile.gettempdir()) / f"glassbox-numba-{os.getuid()}"
-        setattr(config, "CACHE_DIR", str(where))  # noqa: B010  (numba's config is untyped)
+        setattr(config, "CACHE_DIR", str(_cache_dir()))  # noqa: B010  (numba's config is untyped)
+
+
+def _marker() -> Path:
+    """A file written once the loops compiled and passed the self-test here: its name binds
+    the kernel sources, the numba version and the CPU (what numba's cache is keyed by)."""
+    import hashlib
+    import importlib.metadata
+    import platform
+
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("_kernels.py", "_numtext.py"):
+        digest.update((here / name).read_bytes())
+    try:
+        numba = importlib.metadata.version("numba")
+    except importlib.metadata.PackageNotFoundError:
+        numba = "absent"
+    digest.update(f"{numba}|{platform.machine()}|{_cpu()}".encode())
+    return _cache_dir() / f"glassbox-audit-{digest.hexdigest()[:16]}.ready"
+
+
+def _cpu() -> str:
+    try:
+        from llvmlite import binding
+
+        return str(binding.get_host_cpu_name())
+    except ImportError:
+        return "unknown"
+
+
+def compiled() -> bool:
+    """Whether the loops are in the on-disk cache (compiled and checked on this machine)."""
+    return _marker().is_file()
 
 
 def _load() -> str:
@@ -70,7 +115,14 @@ def _load() -> str:
         return f"numba is not installed ({exc.name})"
     from glassbox.audit._selftest import self_test
 
-    return self_test()
+    status = self_test()
+    if status == "ready":
+        try:
+            _marker().parent.mkdir(parents=True, exist_ok=True)
+            _marker().touch()
+        except OSError:
+            pass  # a read-only cache: the loops load (or compile) on each first use
+    return status
 
 
 def warm_up() -> EngineInfo:
@@ -95,7 +147,8 @@ def use_native(rows: int) -> bool:
     choice = setting()
     if choice == "python":
         return False
-    if choice == "native" or _status == "ready" or (_status is None and rows >= AUTO_MIN_ROWS):
+    cold = rows >= COLD_MIN_ROWS or (rows >= AUTO_MIN_ROWS and compiled())
+    if choice == "native" or _status == "ready" or (_status is None and cold):
         warm_up()
         if _status != "ready" and choice == "native":
             raise AuditError(f"{ENGINE_ENV}=native but the native engine is off: {_status}")
