@@ -20,10 +20,24 @@ setup:
 
 # regenerate the hash-pinned locks from pyproject.toml (never uv.lock: it records addresses):
 # requirements.lock is the runtime (what the image installs, whose digest every run records);
-# requirements-dev.lock adds the test and lint tools on exactly the runtime's pins.
+# requirements-dev.lock adds the test and lint tools on exactly the runtime's pins;
+# build-constraints.txt pins (with hashes) the build backend `just build` uses.
 lock:
     uv pip compile pyproject.toml --universal --generate-hashes -o requirements.lock
     uv pip compile pyproject.toml --extra dev --universal --generate-hashes -c requirements.lock -o requirements-dev.lock
+    {{py}} -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], sep='\n')" | uv pip compile - --universal --generate-hashes --python-version 3.11 -o build-constraints.txt
+
+# a reproducible wheel: the committed tree of REF, build dependencies pinned with hashes by
+# build-constraints.txt (from `just lock`), timestamps from the commit (SOURCE_DATE_EPOCH);
+# two builds of the same commit have the same sha256
+build out="dist" ref="HEAD":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    src="$(mktemp -d)"; trap 'rm -rf "$src"' EXIT
+    git archive "{{ref}}" | tar -x -C "$src"
+    export SOURCE_DATE_EPOCH="$(git log -1 --format=%ct "{{ref}}")"
+    uv build --wheel --build-constraints build-constraints.txt --require-build-hashes --out-dir "{{out}}" "$src"
+    sha256sum "{{out}}"/*.whl
 
 # set up, then run the training pipeline end to end on the embedded default
 pipeline *ARGS: setup
