@@ -154,10 +154,13 @@ def trace(
     """Follow one prediction to its score run, chain, model, training run, datasets and code.
 
     Exit 0 when found (and its chain intact), 1 when not found or the chain is broken."""
+    import os
+
     from glassbox.trace import PredictionNotFoundError, render
     from glassbox.trace import trace as follow
     from glassbox.tracking import configure
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     configure()
     try:
         found = follow(prediction)

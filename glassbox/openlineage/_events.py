@@ -89,8 +89,42 @@ def _quality(metrics: dict[str, Any] | None) -> Any:
     return DataQualityMetricsInputDatasetFacet(columnMetrics=columns, rowCount=metrics["rowCount"])
 
 
+def _model_dataset(train_run: Any, client: Any, kind: type) -> Any | None:
+    """The model a train run logged, as a dataset: named by where MLflow stores it, versioned
+    by its fingerprint (what consumers of the model read)."""
+    from openlineage.client.generated.dataset_version_dataset import DatasetVersionDatasetFacet
+
+    tags = train_run.data.tags
+    uri, fingerprint = tags.get("glassbox.model.uri", ""), tags.get("glassbox.model.fingerprint")
+    if not uri.startswith("models:/m-") or not fingerprint:
+        return None
+    location = client.get_logged_model(uri.removeprefix("models:/")).artifact_location
+    space, name = dataset_identity(location, client)
+    version = DatasetVersionDatasetFacet(datasetVersion=fingerprint)
+    return kind(namespace=space, name=name, facets={"version": version})
+
+
+def model_datasets(run: Any, client: Any) -> tuple[list[Any], list[Any]]:
+    """The model as an output of the run that trained it and an input of the runs using it
+    (tag ``glassbox.model.run_id``), so the job graph carries the model edge too."""
+    from openlineage.client.event_v2 import InputDataset, OutputDataset
+
+    from glassbox.lineage import MODEL_RUN_TAG
+
+    tags = run.data.tags
+    if tags.get("glassbox.step") == "train" and "glassbox.model.uri" in tags:
+        produced = _model_dataset(run, client, OutputDataset)
+        return [], [produced] if produced else []
+    trainer = tags.get(MODEL_RUN_TAG)
+    if not trainer or trainer == run.info.run_id:
+        return [], []
+    used = _model_dataset(client.get_run(trainer), client, InputDataset)
+    return [used] if used else [], []
+
+
 def datasets(run: Any, client: Any, annotations: dict[str, Any]) -> tuple[list[Any], list[Any]]:
-    """Input and output datasets of a step run, named by location, versioned by digest."""
+    """Input and output datasets of a step run, named by location, versioned by digest; the
+    model it trained or used is one too."""
     from openlineage.client.event_v2 import InputDataset, OutputDataset
     from openlineage.client.generated.dataset_version_dataset import DatasetVersionDatasetFacet
     from openlineage.client.generated.symlinks_dataset import Identifier, SymlinksDatasetFacet

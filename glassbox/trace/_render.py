@@ -26,11 +26,19 @@ def _run(label: str, run: RunRecord) -> list[str]:
     ]
 
 
+def _uri(source: str) -> str:
+    try:
+        data = json.loads(source)
+    except json.JSONDecodeError:
+        return source
+    return str(data.get("uri", source)) if isinstance(data, dict) else source
+
+
 def _dataset(link: DatasetLink) -> str:
     origin = (
         f"<- {link.produced_by.step} run {link.produced_by.run_id}"
         if link.produced_by
-        else f"<- source {link.source}"
+        else f"<- source {_uri(link.source)}"
     )
     return f"    consumed {link.name} (digest {link.digest}, {link.context}) {origin}"
 
