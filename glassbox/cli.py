@@ -195,8 +195,11 @@ def replay(
 
     Exit 0 when identical, 1 when something differs (the first difference is named), 2 when
     the replay cannot be faithful (missing commit, other lock, dirty record) or fails to run."""
+    import os
+
     from glassbox.replay import replay_pipeline, replay_step
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     if (run_id is None) == (pipeline is None):
         _fail("give a step RUN_ID or --pipeline RUN_ID", 2)
     replay_run = replay_step if pipeline is None else replay_pipeline

@@ -49,7 +49,7 @@ def stored_inputs(step: str, run: Any) -> list[Difference]:
             now = f"unreadable ({type(exc).__name__})"
         if now != digest:
             out.append(Difference(step=step, what=f"input dataset {name} ({uri})",
-                                  recorded=digest, replayed=now))  # fmt: skip
+                                  recorded=digest, replayed=now, found_in="store"))  # fmt: skip
     return out
 
 

@@ -118,7 +118,7 @@ def _stored(steps: list[Any]) -> list[Difference]:
             if now != entry.dataset.digest:
                 what = f"stored output dataset {entry.dataset.name} ({uri})"
                 out.append(Difference(step=step, what=what, recorded=entry.dataset.digest,
-                                      replayed=now))  # fmt: skip
+                                      replayed=now, found_in="store"))  # fmt: skip
     return out
 
 
@@ -237,4 +237,11 @@ def replay_pipeline(
     steps = _steps_of(client, run)
     if not steps:
         raise GlassboxError(f"pipeline run {run.info.run_id} has no step runs")
+    commits = {s.data.tags.get("mlflow.source.git.commit") for s in steps}
+    if at is None and len(commits) > 1:
+        raise ReplayRefusedError(
+            f"the steps of pipeline run {run.info.run_id} ran different commits "
+            f"({', '.join(sorted(c or '?' for c in commits))}): replay them one by one, or "
+            "all with --at REF"
+        )
     return _replay(steps, "pipeline", run, at=at, allow_dirty=allow_dirty, ignore_lock=ignore_lock)

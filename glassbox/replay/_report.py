@@ -20,9 +20,11 @@ class Difference(_Model):
     what: str
     recorded: str
     replayed: str
+    found_in: str = "replay"  # "replay", or "store" for a recorded artifact re-read today
 
     def describe(self) -> str:
-        return f"{self.step}: {self.what}: recorded {self.recorded}, replay {self.replayed}"
+        now = "now" if self.found_in == "store" else "replay"
+        return f"{self.step}: {self.what}: recorded {self.recorded}, {now} {self.replayed}"
 
 
 class StepReplay(_Model):
@@ -78,7 +80,7 @@ class ReplayReport(_Model):
         first = self.first_difference
         if first is not None:
             lines.append(f"first difference: {first.describe()}")
-        lines += [f"stored artifact changed: {d.describe()}" for d in self.stored]
+        lines += [f"stored artifact changed: {d.describe()}" for d in self.stored[1:]]
         for s in self.steps:
             state = "identical" if not s.differences else f"{len(s.differences)} difference(s)"
             lines.append(
