@@ -37,11 +37,12 @@ def _facet_errors(facets: dict[str, Any] | None) -> list[str]:
     _, _, ids = _registry()
     errors = []
     for key, facet in (facets or {}).items():
-        url = facet["_schemaURL"]
-        file_name, _, definition = url.rpartition("/")[2].partition("#/$defs/")
-        stem = file_name.removesuffix(".json")
-        assert stem in ids, f"facet {key}: no official schema {stem}"
-        validator = _validator(f"{ids[stem]}#/$defs/{definition}")
+        base, _, fragment = facet["_schemaURL"].partition("#")
+        stem = base.rsplit("/", 1)[-1].removesuffix(".json")
+        if ids.get(stem) != base:
+            errors.append(f"{key}: claims schema {base}, the official one is {ids.get(stem)}")
+            continue
+        validator = _validator(f"{base}#{fragment}")
         errors += [f"{key}: {e.message}" for e in validator.iter_errors(facet)]
     return errors
 
