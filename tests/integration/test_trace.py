@@ -26,9 +26,9 @@ def test_a_hash_from_an_audit_table_reaches_the_commit_lock_and_datasets(
     r = glassbox(trained.home, "trace", row["record_hash"], "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     t = Trace.model_validate_json(r.stdout)
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    commit = score.data.tags["mlflow.source.git.commit"]  # the commit the pipeline ran
+    known = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=REPO, check=False)
+    assert known.returncode == 0, f"{commit} is not a commit of the repository"
     lock = hashlib.sha256((REPO / "requirements.lock").read_bytes()).hexdigest()
     assert (t.prediction.prediction_id, t.prediction.seq) == (row["prediction_id"], 1234)
     assert t.prediction.matched_by == "record_hash"
