@@ -149,4 +149,5 @@ def datasets(run: Any, client: Any, annotations: dict[str, Any]) -> tuple[list[A
             inputs.append(
                 InputDataset(namespace=space, name=name, facets=facets, inputFacets=extra)
             )
-    return inputs, outputs
+    model_in, model_out = model_datasets(run, client)
+    return inputs + model_in, outputs + model_out
