@@ -25,6 +25,7 @@ from glassbox.audit._lookup import (
 )
 from glassbox.audit._manifest import AuditManifest, ModelIdentity
 from glassbox.audit._store import load_audit_tables, log_audit
+from glassbox.audit._stream import Auditor
 from glassbox.audit._verify import ChainProblem, ChainReport, verify_chain
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "AuditBatch",
     "AuditError",
     "AuditManifest",
+    "Auditor",
     "ChainProblem",
     "ChainReport",
     "EngineInfo",

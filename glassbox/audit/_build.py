@@ -91,25 +91,25 @@ def _timestamp_column(stamps: list[str], column: str) -> pd.Series:
     return parsed.astype("datetime64[us, UTC]")
 
 
-def _string_column(values: Any) -> pd.Series:
+def _string_column(values: Any) -> Any:
     """Text columns of the table are Arrow-backed strings (no Python object per cell)."""
     import pyarrow as pa
 
     if isinstance(values, pa.ChunkedArray | pa.Array):
-        return pd.Series(pd.arrays.ArrowStringArray(values.cast(pa.large_string())))
-    return pd.Series(pd.array(list(values), dtype=STRING_DTYPE))
+        return pd.arrays.ArrowStringArray(values.cast(pa.large_string()))
+    return pd.array(list(values), dtype=STRING_DTYPE)
 
 
 STRING_DTYPE = pd.StringDtype("pyarrow")
 
 
-def _constant(value: str, n: int) -> pd.Series:
+def _constant(value: str, n: int) -> Any:
     import pyarrow as pa
 
     return _string_column(pa.array([value], pa.large_string()).take(np.zeros(n, np.int64)))
 
 
-def _table(columns: dict[str, pd.Series], model: ModelIdentity, alg: str) -> pd.DataFrame:
+def _table(columns: dict[str, Any], model: ModelIdentity, alg: str, seq0: int = 0) -> pd.DataFrame:
     """The audit table from its per-row columns (prediction_id, event_timestamp, prediction,
     record_hash, chain_hash) and the batch's model identity and hash algorithm."""
     n = len(columns["prediction_id"])
@@ -120,7 +120,7 @@ def _table(columns: dict[str, pd.Series], model: ModelIdentity, alg: str) -> pd.
         "hash_alg": alg,
     }
     return pd.DataFrame(
-        {"seq": np.arange(n, dtype=np.int64)}
+        {"seq": np.arange(seq0, seq0 + n, dtype=np.int64)}
         | columns
         | {name: _constant(value, n) for name, value in constants.items()},
         columns=list(TABLE_COLUMNS),
@@ -136,6 +136,7 @@ class _Args(NamedTuple):
     model: ModelIdentity
     hasher: Hasher
     start: str
+    seq0: int = 0  # the seq of the first row (a stream continues its chain)
 
 
 def reference_table(a: _Args) -> tuple[pd.DataFrame, str]:
@@ -151,15 +152,17 @@ def reference_table(a: _Args) -> tuple[pd.DataFrame, str]:
         for ts, feats, pred, pid in zip(stamps, features, preds, ids, strict=True)
     ]
     record_hashes = a.hasher.hex_many(records)
-    links = chain(a.hasher, a.start, map(LinkFields, record_hashes, ids, stamps, preds))
+    links = chain(
+        a.hasher, a.start, map(LinkFields, record_hashes, ids, stamps, preds), seq0=a.seq0
+    )
     columns = {
         "prediction_id": _string_column(ids),
-        "event_timestamp": _timestamp_column(stamps, a.timestamp_column),
+        "event_timestamp": _timestamp_column(stamps, a.timestamp_column).array,
         "prediction": _string_column(preds),
         "record_hash": _string_column(record_hashes),
         "chain_hash": _string_column(links),
     }
-    return _table(columns, a.model, a.hasher.alg), links[-1] if links else a.start
+    return _table(columns, a.model, a.hasher.alg, a.seq0), links[-1] if links else a.start
 
 
 def native_table(a: _Args) -> tuple[pd.DataFrame, str]:
@@ -174,15 +177,15 @@ def native_table(a: _Args) -> tuple[pd.DataFrame, str]:
         timestamp_column=a.timestamp_column,
         fingerprint=a.model.fingerprint,
     )
-    out = _parallel.run(plan, _parallel.Engine(a.hasher._key), a.start)
+    out = _parallel.run(plan, _parallel.Engine(a.hasher._key), a.start, a.seq0)
     stamps = out["event_timestamp"]
     if isinstance(stamps, list):
-        stamps = _timestamp_column(stamps, a.timestamp_column)
+        stamps = _timestamp_column(stamps, a.timestamp_column).array
     columns = {"event_timestamp": stamps} | {
         name: _string_column(out[name])
         for name in ("prediction_id", "prediction", "record_hash", "chain_hash")
     }
-    return _table(columns, a.model, a.hasher.alg), str(out["root"])
+    return _table(columns, a.model, a.hasher.alg, a.seq0), str(out["root"])
 
 
 def build_audit(

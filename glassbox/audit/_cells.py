@@ -25,6 +25,7 @@ from glassbox.audit._encoding import (
 from glassbox.audit._errors import AuditError
 
 NUMERIC = ("float", "int", "event", "timestamp")
+SMALL_CHUNK = 4096  # rows up to which strings are encoded with a dict, not pandas
 Texts = tuple[np.ndarray, np.ndarray, np.ndarray]  # (rows, offsets, utf-8 data)
 
 
@@ -55,6 +56,10 @@ class Column:
         if self.kind == "texts":
             return np.arange(hi - lo, dtype=np.int64), self.texts[lo:hi]
         assert self.series is not None
+        if hi - lo <= SMALL_CHUNK:
+            small = _small_dictionary(self.series.to_numpy()[lo:hi].tolist(), self.where)
+            if small is not None:
+                return small
         part = self.series.iloc[lo:hi]
         found = _dictionary(part, self.where)
         if found is None:
@@ -73,6 +78,20 @@ def _reference_texts(series: pd.Series, where: str) -> list[bytes]:
     return [_utf8(encode_value(v, where), where) for v in series.tolist()]
 
 
+def _small_dictionary(values: Any, where: str) -> tuple[np.ndarray, list[bytes]] | None:
+    """A few rows of plain strings (a server's micro-batch): a dict beats pandas' set-up."""
+    memo: dict[str, int] = {}
+    codes = np.empty(len(values), np.int64)
+    for i, value in enumerate(values):
+        if type(value) is not str:
+            return None
+        code = memo.get(value)
+        if code is None:
+            code = memo[value] = len(memo)
+        codes[i] = code
+    return codes, [_utf8(quote(text), where) for text in memo]
+
+
 def _dictionary(series: pd.Series, where: str) -> tuple[np.ndarray, list[bytes]] | None:
     """Strings (with missing values): one text per distinct value, or None."""
     if pd.api.types.infer_dtype(series, skipna=True) != "string":
@@ -89,7 +108,17 @@ def _dictionary(series: pd.Series, where: str) -> tuple[np.ndarray, list[bytes]]
     return codes, texts
 
 
+_NAT = np.iinfo(np.int64).min
+
+
 def _utc_micros(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Microseconds since the epoch (naive = UTC, aware converted, sub-µs floored), and NaT."""
+    dtype = series.dtype
+    unit = dtype.unit if isinstance(dtype, pd.DatetimeTZDtype) else np.datetime_data(dtype)[0]
+    if unit in ("ns", "us"):  # the epoch offsets of aware values are UTC already
+        i8 = np.asarray(series.array.asi8)
+        missing = i8 == _NAT
+        return (np.floor_divide(i8, 1000) if unit == "ns" else i8), missing
     s = series.dt.tz_localize("UTC") if series.dt.tz is None else series.dt.tz_convert("UTC")
     naive = s.dt.floor("us").dt.tz_localize(None).to_numpy().astype("datetime64[us]")
     return naive.view(np.int64), np.isnat(naive)
@@ -162,6 +191,8 @@ def check_unique(ids: Column, column_name: str) -> None:
     """Prediction ids must be unique (as texts)."""
     if ids.kind == "int":
         assert ids.values is not None
+        if ids.values.size < 4096 and len(set(ids.values.tolist())) == ids.values.size:
+            return
         dup = pd.Series(ids.values).duplicated(keep=False).to_numpy()
         values = [str(v) for v in np.unique(ids.values[dup]).tolist()] if dup.any() else []
     else:

@@ -74,14 +74,18 @@ class Engine:
         chunk.longest[RH] = 64
         return chunk
 
-    def chain(self, plan: Plan, chunk: Chunk, prev: np.ndarray, out: np.ndarray) -> None:
-        """Link the chunk's rows after ``prev`` (updated to the chunk's last link)."""
+    def chain(
+        self, plan: Plan, chunk: Chunk, start: tuple[np.ndarray, int], out: np.ndarray
+    ) -> None:
+        """Link the chunk's rows after ``start`` = (previous link, seq of the batch's first row);
+        the previous link is updated to the chunk's last one."""
         from glassbox.audit import _kernels as k
 
         n = chunk.starts.shape[0]
         kplan = kernel_plan(plan.chain, chunk)
         target = out[64 * chunk.lo : 64 * (chunk.lo + n)]
-        k.chain_rows(kplan, self._hasher(), self._scratch(kplan), (prev, chunk.lo), target)
+        prev, seq0 = start
+        k.chain_rows(kplan, self._hasher(), self._scratch(kplan), (prev, seq0 + chunk.lo), target)
 
 
 def _strings(data: np.ndarray, offsets: np.ndarray) -> Any:
@@ -103,15 +107,16 @@ def _columns(plan: Plan) -> dict[str, Any]:
     out: dict[str, Any] = {"prediction_id": cells.strings(labels)}
     if events.kind == "event":
         assert events.values is not None
-        stamps = pd.Series(events.values.view("datetime64[us]"))
-        out["event_timestamp"] = stamps.dt.tz_localize("UTC")
+        stamps = pd.array(events.values.view("datetime64[us]"))
+        out["event_timestamp"] = stamps.tz_localize("UTC")
     else:
         out["event_timestamp"] = [t.decode() for t in events.texts]
     return out
 
 
-def run(plan: Plan, engine: Engine, genesis: str) -> dict[str, Any]:
-    """Every column of the audit table (arrow strings or Series) and ``root``."""
+def run(plan: Plan, engine: Engine, genesis: str, seq0: int = 0) -> dict[str, Any]:
+    """Every column of the audit table (arrow strings or arrays) and ``root``: the chain
+    starts after ``genesis`` (or a previous batch's last link) at seq ``seq0``."""
     import pyarrow as pa
 
     n = plan.rows
@@ -125,7 +130,7 @@ def run(plan: Plan, engine: Engine, genesis: str) -> dict[str, Any]:
         return engine.records(plan, prepare(plan, lo, hi))
 
     def collect(chunk: Chunk) -> None:
-        engine.chain(plan, chunk, prev, chain)
+        engine.chain(plan, chunk, (prev, seq0), chain)
         assert chunk.offsets is not None
         preds.append(_strings(chunk.bufs[PREDS], chunk.offsets))
         hashes.append(_hexes(chunk.bufs[HASHES], chunk.starts.shape[0]))
