@@ -93,10 +93,11 @@ def _small_dictionary(values: Any, where: str) -> tuple[np.ndarray, list[bytes]]
 
 
 def _dictionary(series: pd.Series, where: str) -> tuple[np.ndarray, list[bytes]] | None:
-    """Strings (with missing values): one text per distinct value, or None."""
-    if pd.api.types.infer_dtype(series, skipna=True) != "string":
-        return None
+    """Strings (with missing values): one text per distinct value, or None. Values that
+    compare equal share a code, so a column is taken only if every distinct value is a str."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if not all(isinstance(u, str) for u in uniques):
+        return None
     texts = [_utf8(quote(u), where) for u in uniques]
     codes = codes.astype(np.int64)
     if (codes < 0).any():
