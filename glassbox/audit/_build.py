@@ -103,10 +103,16 @@ def _string_column(values: Any) -> Any:
 STRING_DTYPE = pd.StringDtype("pyarrow")
 
 
+_BLOCK = 65_536
+
+
 def _constant(value: str, n: int) -> Any:
+    """A column holding one string: one block of it, referenced as many times as needed."""
     import pyarrow as pa
 
-    return _string_column(pa.array([value], pa.large_string()).take(np.zeros(n, np.int64)))
+    block = pa.array([value], pa.large_string()).take(np.zeros(min(n, _BLOCK), np.int64))
+    chunks = [block] * (n // _BLOCK) + ([block.slice(0, n % _BLOCK)] if n % _BLOCK else [])
+    return _string_column(pa.chunked_array(chunks, pa.large_string()))
 
 
 def _table(columns: dict[str, Any], model: ModelIdentity, alg: str, seq0: int = 0) -> pd.DataFrame:
