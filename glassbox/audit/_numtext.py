@@ -25,6 +25,7 @@ _U = np.uint64
 _M32 = np.uint64(0xFFFFFFFF)
 _POW5 = np.array([5**k for k in range(28)], dtype=np.uint64)  # all below 2^64
 _POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
+_PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint8).copy()
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -42,22 +43,21 @@ def uint(buf, pos, v):
     while t > 0:
         t //= 10
         n += 1
-    p = pos + n - 1
-    while True:
-        buf[p] = 48 + v % 10
-        v //= 10
-        if v == 0:
-            break
-        p -= 1
-    return pos + n
+    return _padded(buf, pos, v, n)
 
 
 @njit(nogil=True, cache=True, inline="always")
 def _padded(buf, pos, v, width):
-    """``v >= 0`` in exactly ``width`` digits, zero-padded on the left."""
-    for p in range(pos + width - 1, pos - 1, -1):
-        buf[p] = 48 + v % 10
-        v //= 10
+    """``v >= 0`` in exactly ``width`` digits, zero-padded on the left (two at a time)."""
+    u = _U(v)
+    p = pos + width
+    while p - pos >= 2:
+        pair = 2 * (u % _U(100))
+        u //= _U(100)
+        buf[p - 2], buf[p - 1] = _PAIRS[pair], _PAIRS[pair + _U(1)]
+        p -= 2
+    if p > pos:
+        buf[pos] = 48 + u % _U(10)
     return pos + width
 
 
@@ -84,40 +84,51 @@ def _split(m2, five, t):
 
 
 @njit(nogil=True, cache=True)
-def _bounds(m2, e2, k):
+def _interval(m2, e2, k):
     """Integers m with m 10^-k inside the round-trip interval of x = m2 2^e2 (odd m2: ends
-    excluded, round-half-even on reading): (ok, low, high, nearest); nearest ties go to the
-    even one. Not ok when 64 bits do not hold the numbers."""
+    excluded, round-half-even on reading): (ok, low, high); not ok when 64 bits do not hold
+    the numbers. The interval (x - ulp/2, x + ulp/2) is scaled by 10^k, in units of
+    2^-(t+2)."""
     t = -(e2 + k)
     if k < 1:  # an integer cannot read back as a non-integral x (its ulp is below 1)
-        return True, np.int64(0), np.int64(-1), np.int64(0)
+        return True, np.int64(0), np.int64(-1)
     if k > 27 or t > 120:
-        return False, np.int64(0), np.int64(-1), np.int64(0)
+        return False, np.int64(0), np.int64(-1)
     five = _POW5[k]
     if t < 1:  # x 10^k is an integer: the closest candidate is x itself
         exact = np.int64(m2) * np.int64(five) << np.int64(-t)
-        return k < 8 and -t < 4, exact, exact, exact
-    q, rest_hi, rest_lo, ok = _split(_U(m2), five, t)
-    half_hi = _U(1) << _U(t - 65) if t > 64 else _U(0)
-    half_lo = _U(1) << _U(t - 1) if t <= 64 else _U(0)
-    above = rest_hi > half_hi or (rest_hi == half_hi and rest_lo > half_lo)
-    near = np.int64(q) + (1 if above else 0)
-    if rest_hi == half_hi and rest_lo == half_lo and q % _U(2) == _U(1):
-        near += 1
-    # the interval (x - ulp/2, x + ulp/2) scaled by 10^k, in units of 2^-(t+2)
+        return k < 8 and -t < 4, exact, exact
     lq, lhi, llo, lok = _split(_U(4 * m2 - 2), five, t + 2)
     uq, uhi, ulo, uok = _split(_U(4 * m2 + 2), five, t + 2)
     even = m2 % 2 == 0
     inexact_low, exact_high = (lhi | llo) != _U(0), (uhi | ulo) == _U(0)
     low = np.int64(lq) + (1 if (inexact_low or not even) else 0)
     high = np.int64(uq) - (1 if (exact_high and not even) else 0)
-    return ok and lok and uok and q < _U(2**62), low, high, near
+    return lok and uok and uq < _U(2**62), low, high
+
+
+@njit(nogil=True, cache=True)
+def _bounds(m2, e2, k):
+    """(ok, low, high, nearest): ``_interval`` and the integer nearest to x 10^k (ties to the
+    even one, as dtoa's)."""
+    ok, low, high = _interval(m2, e2, k)
+    t = -(e2 + k)
+    if not ok or k < 1 or t < 1:
+        return ok, low, high, low
+    q, rest_hi, rest_lo, _ = _split(_U(m2), _POW5[k], t)
+    half_hi = _U(1) << _U(t - 65) if t > 64 else _U(0)
+    half_lo = _U(1) << _U(t - 1) if t <= 64 else _U(0)
+    above = rest_hi > half_hi or (rest_hi == half_hi and rest_lo > half_lo)
+    near = np.int64(q) + (1 if above else 0)
+    if rest_hi == half_hi and rest_lo == half_lo and q % _U(2) == _U(1):
+        near += 1
+    return ok, low, high, near
 
 
 @njit(nogil=True, cache=True)
 def _probe(m2, e2, k):
     """1 if some m 10^-k reads back as x, 0 if none, -1 beyond 64 bits."""
-    ok, low, high, _ = _bounds(m2, e2, k)
+    ok, low, high = _interval(m2, e2, k)
     if not ok:
         return -1
     return 1 if low <= high else 0
@@ -239,8 +250,16 @@ def _float(buf, pos, x):
         return uint(buf, pos, abs(v))
     if not 1e-10 <= a < 1e16:
         return -1
-    end = _short_float(buf, pos, x, a) if 1e-4 <= a < 1e9 else -1
+    end = _short_float(buf, pos, x, a) if 1e-4 <= a < 1e9 and _maybe_short(a) else -1
     return end if end >= 0 else _long_float(buf, pos, x, a)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _maybe_short(a):
+    """False when |x| 10^6 is visibly not an integer: then x has more than 6 fraction digits
+    and the short path cannot succeed (a speed hint only: the long path finds every form)."""
+    y = a * 1e6
+    return abs(y - np.rint(y)) <= y * 1e-15 + 1e-9
 
 
 @njit(nogil=True, cache=True)
