@@ -91,11 +91,18 @@ def _timestamp_column(stamps: list[str], column: str) -> pd.Series:
     return parsed.astype("datetime64[us, UTC]")
 
 
+SMALL_TABLE = 512  # rows up to which text columns hold Python strings
+
+
 def _string_column(values: Any) -> Any:
-    """Text columns of the table are Arrow-backed strings (no Python object per cell)."""
+    """A text column: Python strings (object dtype) for a small batch, where pandas' set-up
+    would dominate; Arrow-backed strings above, with no Python object per cell."""
     import pyarrow as pa
 
-    if isinstance(values, pa.ChunkedArray | pa.Array):
+    arrow = isinstance(values, pa.ChunkedArray | pa.Array)
+    if len(values) <= SMALL_TABLE:
+        return np.array(values.to_pylist() if arrow else list(values), dtype=object)
+    if arrow:
         return pd.arrays.ArrowStringArray(values.cast(pa.large_string()))
     return pd.array(list(values), dtype=STRING_DTYPE)
 
@@ -107,9 +114,11 @@ _BLOCK = 65_536
 
 
 def _constant(value: str, n: int) -> Any:
-    """A column holding one string: one block of it, referenced as many times as needed."""
+    """A column holding one string (large: one block of it, referenced as often as needed)."""
     import pyarrow as pa
 
+    if n <= SMALL_TABLE:
+        return np.full(n, value, dtype=object)
     block = pa.array([value], pa.large_string()).take(np.zeros(min(n, _BLOCK), np.int64))
     chunks = [block] * (n // _BLOCK) + ([block.slice(0, n % _BLOCK)] if n % _BLOCK else [])
     return _string_column(pa.chunked_array(chunks, pa.large_string()))
@@ -125,12 +134,13 @@ def _table(columns: dict[str, Any], model: ModelIdentity, alg: str, seq0: int = 
         "model_fingerprint": model.fingerprint,
         "hash_alg": alg,
     }
-    return pd.DataFrame(
+    given = (
         {"seq": np.arange(seq0, seq0 + n, dtype=np.int64)}
         | columns
-        | {name: _constant(value, n) for name, value in constants.items()},
-        columns=list(TABLE_COLUMNS),
+        | {name: _constant(value, n) for name, value in constants.items()}
     )
+    # in order and without copies: pandas' column reindexing costs more than the rest
+    return pd.DataFrame({name: given[name] for name in TABLE_COLUMNS}, copy=False)
 
 
 class _Args(NamedTuple):

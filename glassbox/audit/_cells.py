@@ -25,7 +25,7 @@ from glassbox.audit._encoding import (
 from glassbox.audit._errors import AuditError
 
 NUMERIC = ("float", "int", "event", "timestamp")
-SMALL_CHUNK = 4096  # rows up to which strings are encoded with a dict, not pandas
+SMALL_CHUNK = 512  # rows up to which strings are encoded with a dict, not pandas
 Texts = tuple[np.ndarray, np.ndarray, np.ndarray]  # (rows, offsets, utf-8 data)
 
 

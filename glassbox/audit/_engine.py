@@ -12,6 +12,7 @@ disagrees with the reference, everything uses the reference engine.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import threading
@@ -69,6 +70,7 @@ def _numba_cache() -> None:
         setattr(config, "CACHE_DIR", str(_cache_dir()))  # noqa: B010  (numba's config is untyped)
 
 
+@functools.lru_cache(maxsize=1)
 def _marker() -> Path:
     """A file written once the loops compiled and passed the self-test here: its name binds
     the kernel sources, the numba version and the CPU (what numba's cache is keyed by)."""
