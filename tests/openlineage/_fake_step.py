@@ -1,5 +1,6 @@
-"""A minimal step for the transport tests: ``python -m tests.openlineage._fake_step ok|fail``
-runs ``step_run`` exactly as steps/ do, logging one input and one output dataset."""
+"""A minimal step for the transport tests: ``python -m tests.openlineage._fake_step ok fail``
+runs ``step_run`` exactly as steps/ do (once per outcome), logging one input and one output
+dataset; a ``fail`` step raises inside its run."""
 
 from __future__ import annotations
 
@@ -30,8 +31,11 @@ def main(outcome: str) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1])
-    except RuntimeError as exc:
-        print(f"step failed: {exc}", file=sys.stderr)
-        sys.exit(3)
+    failed = False
+    for outcome in sys.argv[1:]:  # e.g. "ok fail": two step runs, one process
+        try:
+            main(outcome)
+        except RuntimeError as exc:
+            print(f"step failed: {exc}", file=sys.stderr)
+            failed = True
+    sys.exit(3 if failed else 0)

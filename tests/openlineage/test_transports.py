@@ -19,12 +19,18 @@ from tests.integration._pipeline import REPO, env_for
 from tests.openlineage._spec import errors
 
 
-def run_step(home: Path, outcome: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_step(home: Path, *outcomes: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ = env_for(home, GLASSBOX_WORKFLOW_UID="", PYTHONPATH=str(REPO), **env)
     return subprocess.run(
-        [sys.executable, "-m", "tests.openlineage._fake_step", outcome],
+        [sys.executable, "-m", "tests.openlineage._fake_step", *outcomes],
         cwd=REPO, env=environ, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One store for every stand-in step (a new SQLite store costs its migrations)."""
+    return tmp_path_factory.mktemp("home")
 
 
 def posted(server: HTTPServer) -> list[dict[str, Any]]:
@@ -32,17 +38,13 @@ def posted(server: HTTPServer) -> list[dict[str, Any]]:
 
 
 def test_http_transport_posts_start_complete_and_fail_to_the_lineage_endpoint(
-    httpserver: HTTPServer, tmp_path: Path
+    httpserver: HTTPServer, home: Path
 ) -> None:
     httpserver.expect_request("/api/v1/lineage", method="POST").respond_with_data("", 201)
     url = httpserver.url_for("/").rstrip("/")
-    ok = run_step(tmp_path / "h", "ok", OPENLINEAGE_URL=url)
-    assert ok.returncode == 0, ok.stderr
-    failed = run_step(
-        tmp_path / "h", "fail",
-        OPENLINEAGE__TRANSPORT__TYPE="http", OPENLINEAGE__TRANSPORT__URL=url,
-    )  # fmt: skip
-    assert failed.returncode == 3, failed.stderr
+    both = run_step(home, "ok", "fail", OPENLINEAGE_URL=url)  # Marquez's simple form
+    assert both.returncode == 3, both.stderr
+    assert "step failed: the stand-in step failed on purpose" in both.stderr
     events = posted(httpserver)
     assert [e["eventType"] for e in events] == ["START", "COMPLETE", "START", "FAIL"]
     for event in events:
@@ -54,28 +56,24 @@ def test_http_transport_posts_start_complete_and_fail_to_the_lineage_endpoint(
     assert complete["inputs"][0]["facets"]["version"]["datasetVersion"]
     message = fail["run"]["facets"]["errorMessage"]["message"]
     assert message == "RuntimeError: the stand-in step failed on purpose"
-    assert not (tmp_path / "h" / EVENTS_FILE).exists()  # configured: no embedded file
+    assert not (home / EVENTS_FILE).exists()  # configured: no embedded file
 
 
-def test_the_embedded_default_and_a_config_file_and_a_receiver_that_is_down(
-    tmp_path: Path,
-) -> None:
-    default = run_step(tmp_path / "a", "ok")
-    assert default.returncode == 0, default.stderr
-    lines = (tmp_path / "a" / EVENTS_FILE).read_text().splitlines()
-    assert [json.loads(x)["eventType"] for x in lines] == ["START", "COMPLETE"]
+def test_a_config_file_and_a_receiver_that_is_down(home: Path, tmp_path: Path) -> None:
+    """(The embedded default, a JSON-lines file under GLASSBOX_HOME, is what every pipeline
+    run in tests/integration writes: test_openlineage_events.py reads it.)"""
     chosen = tmp_path / "chosen.jsonl"
     config = tmp_path / "openlineage.yml"
     config.write_text(f"transport:\n  type: file\n  log_file_path: {chosen}\n  append: true\n")
-    by_file = run_step(tmp_path / "b", "ok", OPENLINEAGE_CONFIG=str(config))
+    by_file = run_step(home, "ok", OPENLINEAGE_CONFIG=str(config))
     assert by_file.returncode == 0, by_file.stderr
     assert len(chosen.read_text().splitlines()) == 2
-    assert not (tmp_path / "b" / EVENTS_FILE).exists()
+    assert not (home / EVENTS_FILE).exists()
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     down = run_step(
-        tmp_path / "c", "ok", OPENLINEAGE__TRANSPORT__TYPE="http",
+        home, "ok", OPENLINEAGE__TRANSPORT__TYPE="http",
         OPENLINEAGE__TRANSPORT__URL=f"http://127.0.0.1:{port}",
         OPENLINEAGE__TRANSPORT__TIMEOUT="2", OPENLINEAGE__TRANSPORT__RETRY__TOTAL="0",
     )  # fmt: skip
