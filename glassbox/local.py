@@ -51,6 +51,7 @@ def run_pipeline(
     if not path.is_file():
         raise GlassboxError(f"{path}: no compiled manifest for pipeline '{pipeline}'")
     env = local_env()
+    _check_tracking_access(pipeline, env["MLFLOW_TRACKING_URI"])
     started = time.monotonic()
     _stop_on_sigterm()
     try:
@@ -76,6 +77,19 @@ def run_pipeline(
         f"task logs:     {result.run_dir}/logs\n"
         f"open it with:  just ui   (or: glassbox ui)"
     )
+
+
+def _check_tracking_access(pipeline: str, uri: str) -> None:
+    """A tracking server that refuses the credentials, or lets this user only read, stops the
+    run here with one line instead of failing (and retrying) its first step."""
+    from glassbox.config import settings
+    from glassbox.tracking import check_write_access
+
+    conf = settings().tracking
+    if pipeline == "monitoring":
+        check_write_access(uri, conf.monitoring_experiment)
+    else:
+        check_write_access(uri, conf.experiment, conf.registered_model)
 
 
 def _stop_on_sigterm() -> None:
