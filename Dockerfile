@@ -63,6 +63,7 @@ LABEL org.opencontainers.image.title="glassbox-mlops" \
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgomp1 \
+ && apt-get clean \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 glassbox \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \

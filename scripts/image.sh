@@ -25,7 +25,8 @@ if ! podman image exists "$base"; then
   debootstrap --variant=minbase --include=python3,python3-pip,ca-certificates \
     bookworm "$work/rootfs" >"$work/debootstrap.log" 2>&1 \
     || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
-  rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/lib/apt/lists/*
+  chroot "$work/rootfs" apt-get clean
+  rm -rf "$work"/rootfs/var/lib/apt/lists/*
   tar -C "$work/rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' - "$base" >/dev/null
 fi
 

@@ -27,13 +27,16 @@ Guarantees:
   accumulates (a few tenths of a percent, of one sign over the whole range, which integrated
   over a long range made the merged Wasserstein distance 5-10x less accurate than one sketch's)
   and pins heavy tails down where a rank error costs most: on a log-normal column merged from
-  five sketched shards the error went from up to 0.033 to under 0.005 (normalised).
+  five sketched shards the error went from up to 0.033 to at most 0.0064 (normalised, 30
+  merges; mean 0.0038).
 * Documented bound: inside segment j (exact share p_j of the window) the calibrated CDF is off
   by at most min(4ε, p_j), so ``|W_sketch - W_exact| <= sum_j min(4ε, p_j) * width_j``, width_j
   being the segment clipped to the window's exact minimum and maximum; normalised like
   ``wasserstein_normalized`` it is ``wasserstein_error_bound``. With 128 body segments each p_j
   is near 1/128 < 4ε while the window resembles the reference, so the bound is about
-  ``range / 128`` whatever the tails (a few hundredths of a standard deviation).
+  ``range / 128`` and the tail segments add little: 0.03-0.08 reference standard deviations on
+  the test columns, log-normal and Pareto(1.5) included (integer columns with few distinct
+  values get wide segments and a loose bound).
 * Memory per column is O(exact_threshold + kll_k * log(n / kll_k) + calibration edges),
   independent of the window.
 """

@@ -36,7 +36,10 @@ from tests.integration import test_training_pipeline as recorded
 from tests.integration._pipeline import GLASSBOX, REPO, PipelineRun, env_for, glassbox
 from tests.integration._postgres import ADMIN, MlflowServer, PostgresCluster, stop_group
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration]
+# Bounded waits sized for a loaded 2-core machine: a pipeline run against the server with the
+# auth app (a permission lookup per request) took 8 min there, twice the idle time.
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(2400)]
+PIPELINE_TIMEOUT = 1800
 
 EXPERIMENT = "glassbox-car-loan"
 T = TypeVar("T")
@@ -118,6 +121,7 @@ def served(tracking_server: MlflowServer, tmp_path_factory: pytest.TempPathFacto
         "-p",
         "seed=42",
         MLFLOW_TRACKING_URI=tracking_server.url,
+        timeout=PIPELINE_TIMEOUT,
         **_as(PIPELINE_USER),
     )
     assert r.returncode == 0, (
@@ -411,7 +415,7 @@ def _write(
     from mlflow.entities import Metric, Param
 
     run_id = str(client.create_run(experiment_id, run_name=f"writer-{writer}").info.run_id)
-    start.wait(timeout=120)
+    start.wait(timeout=600)
     for k in range(SINGLE_PARAMS):
         client.log_param(run_id, f"single.{k}", f"{writer}-{k}")
     client.log_batch(
@@ -615,7 +619,7 @@ def test_server_killed_during_train_the_retried_step_resumes_the_same_run(
             )
         try:
             outage = _kill_server_during_train(server, pipeline, err)
-            returncode = pipeline.wait(timeout=900)
+            returncode = pipeline.wait(timeout=PIPELINE_TIMEOUT)
         finally:
             if pipeline.poll() is None:
                 stop_group(pipeline, signal.SIGTERM, grace=30.0)
