@@ -35,6 +35,7 @@ def test_server_yaml_is_valid_and_serves_artifacts_behind_basic_auth() -> None:
     assert settings.serve_artifacts
     assert settings.host == "0.0.0.0"  # noqa: S104  (inside a pod, behind NetworkPolicies)
     assert settings.workers * (settings.pool.size + settings.pool.max_overflow) <= 50
+    assert settings.keep_alive_seconds > 60  # outlives clients' and load balancers' idle pools
 
 
 def test_a_model_listed_twice_is_refused_with_file_and_name(tmp_path: Path) -> None:
