@@ -15,6 +15,7 @@
 # official Python image; `just image` (scripts/image.sh) builds without any container registry
 # on a base made with debootstrap: --build-arg BASE_IMAGE=localhost/glassbox-base:bookworm
 # --build-arg PYTHON=/usr/bin/python3 (Debian's own Python 3.11).
+# checkov:skip=CKV_DOCKER_7: the base is a build argument whose default pins python:3.11-slim-bookworm (just image passes a local debootstrap image)
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 
 # ---- builder: the hash-checked environment, bytecode compiled --------------------------------
