@@ -30,6 +30,35 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+@app.callback()
+def _global_options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="settings file for this command and every step it starts "
+            "(default: $GLASSBOX_CONFIG, else mlruns_config/glassbox.yaml)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Observable ML pipelines: Argo DAGs with a full MLflow glass-box record."""
+    if config is None:
+        return
+    import os
+
+    from glassbox.config import load_settings, settings
+
+    if not config.is_file():
+        _fail(f"--config {config}: file not found")
+    os.environ["GLASSBOX_CONFIG"] = str(config.resolve())  # inherited by every step process
+    settings.cache_clear()
+    try:
+        load_settings()
+    except GlassboxError as exc:
+        _fail(str(exc))
+
+
 def _params(values: list[str]) -> dict[str, str]:
     out = {}
     for item in values:
