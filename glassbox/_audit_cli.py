@@ -84,7 +84,11 @@ def verify_row(row_json: str, tables: list[tuple[str, Any, Any]], out: Outcome) 
         prediction_id=row[data.id_column] if data.id_column else None,
         event_timestamp=row[data.timestamp_column] if data.timestamp_column else None,
     )
-    out.add(match.describe(), match.status == "recorded")
+    line = match.describe()
+    if match.status == "not_found" and not data.id_column:
+        line += " (the data has no id column: ids are derived from the features, so no "
+        line += "prediction was recorded for exactly these inputs)"
+    out.add(line, match.status == "recorded")
 
 
 def _model_ready(row: dict[str, Any], data: Any) -> dict[str, Any]:
