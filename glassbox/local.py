@@ -102,11 +102,10 @@ def _failed_gate(result: WorkflowResult) -> list[str] | None:
     evaluate = result.tasks.get("evaluate")
     if evaluate is None or evaluate.outputs.get("gate") != "failed":
         return None
-    from glassbox.tracking import configure
-    from glassbox.verdict import load_report
+    from glassbox.verdict import GateReport
 
-    configure()
-    lines = load_report(evaluate.outputs["run_id"]).lines()
+    verdict = evaluate.outputs.get("verdict", "")
+    lines = GateReport.parse(verdict, f"task evaluate's verdict ({evaluate.name})").lines()
     champion = evaluate.outputs.get("champion", "none")
     lines.append(
         "no champion yet: the steps that need one were skipped"

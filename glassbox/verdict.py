@@ -1,8 +1,8 @@
 """The promotion gate's verdict as a typed record, and how it reads on a console.
 
-The evaluate step writes a :class:`GateReport` to ``gate/gate.json`` on its run; ``glassbox run``
-reads it back when the gate failed and prints every criterion with its value and threshold
-plus the champion comparison, e.g.::
+The evaluate step writes a :class:`GateReport` to ``gate/gate.json`` on its run and as its
+``verdict`` output parameter; ``glassbox run`` prints it when the gate failed — every criterion
+with its value and threshold, and the champion comparison, e.g.::
 
     gate failed: the candidate model was not registered
       FAIL  roc_auc         0.5021 < floor 0.8000
@@ -128,6 +128,21 @@ class GateReport(_Frozen):
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
 
+    def to_line(self) -> str:
+        """One JSON line: the evaluate step's ``verdict`` output parameter."""
+        return self.model_dump_json()
+
+    @classmethod
+    def parse(cls, text: str, source: str) -> GateReport:
+        """A report from its JSON (``gate/gate.json`` or the ``verdict`` parameter)."""
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            raise TrackingError(
+                f"{source}: not a gate report ({exc.error_count()} problem(s), first: "
+                f"{exc.errors()[0]['msg']})"
+            ) from None
+
 
 def _criterion(
     metric: str, check: Literal["floor", "champion"], value: float, limit: float
@@ -152,10 +167,4 @@ def load_report(evaluate_run_id: str) -> GateReport:
         raise TrackingError(
             f"evaluate run {evaluate_run_id}: no {REPORT_PATH} ({type(exc).__name__})"
         ) from None
-    try:
-        return GateReport.model_validate_json(Path(local).read_text())
-    except ValidationError as exc:
-        raise TrackingError(
-            f"evaluate run {evaluate_run_id}: {REPORT_PATH} is not a gate report "
-            f"({exc.error_count()} problem(s), first: {exc.errors()[0]['msg']})"
-        ) from None
+    return GateReport.parse(Path(local).read_text(), f"evaluate run {evaluate_run_id}")

@@ -112,7 +112,7 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
             "evaluate",
             args=model_args,
             inputs=["model_uri", "train_run_id", "holdout_uri"],
-            outputs=["run_id", "gate", "champion"],
+            outputs=["run_id", "gate", "champion", "verdict"],
             **common,
         )
         explain = step(

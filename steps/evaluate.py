@@ -2,7 +2,8 @@
 
 The verdict (``passed``/``failed``) is logged either way (tags, ``gate/gate.json``, printed in
 the step's log) and is this step's output parameter ``gate``; ``champion`` is the version the
-champion alias held (``v3``) or ``none``. The register task only runs when the gate passed;
+champion alias held (``v3``) or ``none``; ``verdict`` is the report as one JSON line (what
+``glassbox run`` prints when the gate failed). The register task only runs when the gate passed;
 score and drift need a champion, so they are skipped when the gate failed and there is none.
 """
 
@@ -66,7 +67,9 @@ def run(args: argparse.Namespace) -> None:
         local.write_text(report.to_json())
         ctx.log_artifact(local, "gate")
         champion = f"v{champ.version}" if champ else NO_CHAMPION
-        write_outputs(run_id=ctx.run_id, gate=verdict.label, champion=champion)
+        write_outputs(
+            run_id=ctx.run_id, gate=verdict.label, champion=champion, verdict=report.to_line()
+        )
 
 
 def cli() -> None:

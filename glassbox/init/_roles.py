@@ -80,16 +80,20 @@ def check_id(df: pd.DataFrame, name: str, source: str) -> None:
 def check_timestamp(df: pd.DataFrame, name: str, source: str) -> None:
     import pandas as pd
 
+    from glassbox.quality._values import shown
+
     require_column(df, name, "--timestamp", source)
-    try:
-        parsed = pd.to_datetime(df[name], format="ISO8601")
-    except (ValueError, TypeError, OverflowError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    values = df[name]
+    parsed = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
         raise InitError(
-            f"--timestamp {name!r}: not ISO-8601 timestamps in {source} ({first})"
-        ) from None
-    if parsed.isna().any():
-        row = int(parsed.isna().to_numpy().argmax())
+            f"--timestamp {name!r}: expected ISO-8601 timestamps in {source}, got "
+            f"{shown(values.iloc[row])} at row {row} ({int(bad.sum())} bad value(s) in all)"
+        )
+    if values.isna().any():
+        row = int(values.isna().to_numpy().argmax())
         raise InitError(f"--timestamp {name!r}: missing timestamp at row {row} of {source}")
 
 

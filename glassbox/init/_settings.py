@@ -19,12 +19,15 @@ REFERENCE_CHUNKS = 3
 
 
 def shipped_defaults() -> Settings:
-    """``mlruns_config/glassbox.yaml`` under the working directory (no environment overrides),
-    else the settings model's own defaults."""
+    """The shipped ``mlruns_config/glassbox.yaml`` (no environment overrides): under the
+    working directory, else beside the installed package (a clone or the image), else the
+    settings model's own defaults."""
     from glassbox.config import DEFAULT_CONFIG, Settings, load_settings
 
-    if DEFAULT_CONFIG.is_file():
-        return load_settings(DEFAULT_CONFIG, environ={})
+    beside_package = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG
+    for path in (DEFAULT_CONFIG, beside_package):
+        if path.is_file():
+            return load_settings(path, environ={})
     return Settings()
 
 
