@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from glassbox.config import Settings
 from glassbox.init._roles import (
     InitError,
     check_distinct_roles,
@@ -18,12 +19,10 @@ from glassbox.init._roles import (
     listing,
     require_column,
 )
+from glassbox.quality import FeatureGuess
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from glassbox.config import Settings
-    from glassbox.quality import FeatureGuess
 
 # Training, a held-out split with both classes, and reference chunks for NannyML need rows.
 MIN_ROWS = 200
@@ -48,15 +47,15 @@ class InitRequest(BaseModel):
 class InitPlan(BaseModel):
     """The outcome: validated settings plus what was inferred, for the console."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
 
     request: InitRequest
     rows: int
     columns: int
     classes: str
-    guesses: list[Any]  # FeatureGuess (a frozen dataclass)
+    guesses: list[FeatureGuess]
     notes: list[str]
-    settings: Any  # glassbox.config.Settings
+    settings: Settings
 
     @property
     def name(self) -> str:
