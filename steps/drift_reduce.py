@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> None:
         (out / "drift.json").write_text(json.dumps(result.to_dict(), indent=2))
         ctx.log_artifact(out / "drift.json", "drift")
         # Drift over time inside the window: each partition on its own (step = partition).
-        min_rows = int(conf.monitoring.get("min_partition_rows", 1000))
+        min_rows = conf.monitoring.min_partition_rows
         by_partition, parts = [], []
         for i, (uri, shard) in enumerate(zip(uris, shards, strict=True)):
             part = calculator.calculate_from_profile(shard)

@@ -84,9 +84,7 @@ def run(args: argparse.Namespace) -> None:
     with step_run("performance", seed=args.seed) as ctx:
         window = read_artifact_table(args.window_uri)
         ref = reference(args.reference_run_id)
-        monitor = NannyMonitor(data, conf.monitoring.get("nannyml")).fit(
-            ref.frame(list(data.features))
-        )
+        monitor = NannyMonitor(data, conf.monitoring.nannyml).fit(ref.frame(list(data.features)))
         result = monitor.calculate(window)
         verdict = classify_window(result, METRIC)
         out = Path(tempfile.mkdtemp())

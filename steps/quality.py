@@ -12,7 +12,7 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.config import settings
     from glassbox.data import read_artifact_table
     from glassbox.lineage import log_input_dataset
-    from glassbox.quality import QualityThresholds, quality_findings
+    from glassbox.quality import quality_findings
     from glassbox.tracking import ensure_experiment, step_run
     from steps._monitor import log_findings, reference
 
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> None:
             )
         ref = reference(args.reference_run_id)
         contract = ref.contract(ensure_experiment(conf.tracking.experiment))
-        thresholds = QualityThresholds.model_validate(conf.monitoring.get("quality", {}))
+        thresholds = conf.monitoring.quality
         features = contract.without(conf.data.target_column)
         known = [c for c in window.columns if c in features.columns]
         found = quality_findings(window.loc[:, known], features, thresholds=thresholds)

@@ -42,7 +42,7 @@ def log_reference_profile(ctx: StepContext, model: Any, train: Any, conf: Settin
         features=list(data.features),
         categorical=list(data.categorical_features),
         prediction_columns=["y_pred_proba"],
-        thresholds=conf.monitoring.get("drift_thresholds"),
+        thresholds=conf.monitoring.drift_thresholds,
     ).fit(frame)
     where = calculator.profile.save(Path(tempfile.mkdtemp()) / PROFILE_DIR)
     for f in sorted(where.iterdir()):

@@ -13,14 +13,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from glassbox.alerts._checks import RUNBOOK_PATH
 from glassbox.alerts._errors import AlertConfigError
 from glassbox.alerts._pagerduty import DEFAULT_EVENTS_URL
 from glassbox.alerts._retry import RetryPolicy
-
-ENV_PREFIX = "GLASSBOX_ALERTS__"
 
 
 class AlertSettings(BaseModel):
@@ -57,26 +55,13 @@ class AlertSettings(BaseModel):
         section: Mapping[str, Any] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> AlertSettings:
-        """Validate ``section`` with ``GLASSBOX_ALERTS__<KEY>[__<SUBKEY>]`` overrides applied."""
-        raw: dict[str, Any] = dict(section or {})
-        env = os.environ if environ is None else environ
-        for key, value in env.items():
-            if not key.startswith(ENV_PREFIX):
-                continue
-            path = key[len(ENV_PREFIX) :].lower().split("__")
-            node = raw
-            for part in path[:-1]:
-                existing = node.get(part)
-                child: dict[str, Any] = dict(existing) if isinstance(existing, Mapping) else {}
-                node[part] = child
-                node = child
-            node[path[-1]] = value
+        """Validate ``section`` with the ``GLASSBOX_ALERTS__<KEY>[__<SUBKEY>]`` overrides
+        applied, by the one settings loader (``glassbox.config``)."""
+        from glassbox.config import load_section
+        from glassbox.errors import ConfigError
+
         try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"alerts.{'.'.join(str(p) for p in err['loc'])}: "
-                f"{str(err['msg']).removeprefix('Value error, ')}"
-                for err in exc.errors()
-            )
-            raise AlertConfigError(f"invalid alert settings: {problems}") from None
+            loaded: AlertSettings = load_section("alerts", section, environ)
+        except ConfigError as exc:
+            raise AlertConfigError(f"invalid alert settings: {exc}") from None
+        return loaded

@@ -23,6 +23,14 @@ from glassbox.monitoring._concept import (
     classify_chunk,
     classify_window,
 )
+from glassbox.monitoring._config import (
+    CalibrationSettings,
+    ExplanationSettings,
+    LabelSettings,
+    MonitoringSettings,
+    PerformanceRule,
+    PerformanceSettings,
+)
 from glassbox.monitoring._errors import MonitoringConfigError, MonitoringError, MonitoringInputError
 from glassbox.monitoring._evidently import (
     EvidentlyColumnDrift,
@@ -50,6 +58,7 @@ from glassbox.monitoring._settings import (
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "CalibrationSettings",
     "ChunkResult",
     "ChunkVerdict",
     "ConstantThreshold",
@@ -57,16 +66,21 @@ __all__ = [
     "EvidentlyColumnDrift",
     "EvidentlyReport",
     "EvidentlySummary",
+    "ExplanationSettings",
     "FeatureDrift",
     "Kind",
+    "LabelSettings",
     "MethodDrift",
     "MonitorSettings",
     "MonitoringConfigError",
     "MonitoringError",
     "MonitoringInputError",
     "MonitoringResult",
+    "MonitoringSettings",
     "MultivariateDrift",
     "NannyMonitor",
+    "PerformanceRule",
+    "PerformanceSettings",
     "PerformanceValue",
     "StdThreshold",
     "TargetCoverage",

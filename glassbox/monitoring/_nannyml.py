@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from glassbox.config import DataSettings
 from glassbox.monitoring._convert import RawResults, assemble
 from glassbox.monitoring._errors import MonitoringError, MonitoringInputError
 from glassbox.monitoring._frames import prepare_reference, prepare_window
@@ -28,6 +27,8 @@ from glassbox.monitoring._settings import MonitorSettings, to_nannyml_threshold
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from glassbox.config import DataSettings
 
 _MIN_REFERENCE_CHUNKS = 2
 
@@ -51,7 +52,11 @@ class NannyMonitor:
         data: DataSettings | None = None,
         settings: MonitorSettings | Mapping[str, Any] | None = None,
     ) -> None:
-        self.data = data if data is not None else DataSettings()
+        if data is None:
+            from glassbox.config import DataSettings
+
+            data = DataSettings()
+        self.data = data
         self.settings = MonitorSettings.parse(settings)
         self._calculators: _Calculators | None = None
         self._reference_results: tuple[Any, ...] = ()
