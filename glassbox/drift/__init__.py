@@ -15,6 +15,7 @@ with no non-missing value. A current column that is entirely missing is *not* an
 """
 
 from glassbox.drift._calculator import DriftCalculator
+from glassbox.drift._calibration import CALIBRATED_METRICS, Calibration
 from glassbox.drift._errors import DriftConfigError, DriftError, DriftInputError
 from glassbox.drift._history import DriftHistory
 from glassbox.drift._profile import CategoricalReference, NumericReference, ReferenceProfile
@@ -28,6 +29,7 @@ from glassbox.drift._shard import (
 )
 from glassbox.drift._stats import EPSILON
 from glassbox.drift._thresholds import (
+    CalibratedThreshold,
     DriftThresholds,
     DynamicThreshold,
     Metric,
@@ -36,9 +38,12 @@ from glassbox.drift._thresholds import (
 )
 
 __all__ = [
+    "CALIBRATED_METRICS",
     "DEFAULT_EXACT_THRESHOLD",
     "DEFAULT_KLL_K",
     "EPSILON",
+    "CalibratedThreshold",
+    "Calibration",
     "CategoricalReference",
     "DriftCalculator",
     "DriftConfigError",

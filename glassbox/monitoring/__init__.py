@@ -24,7 +24,6 @@ from glassbox.monitoring._concept import (
     classify_window,
 )
 from glassbox.monitoring._config import (
-    CalibrationSettings,
     ExplanationSettings,
     LabelSettings,
     MonitoringSettings,
@@ -58,7 +57,6 @@ from glassbox.monitoring._settings import (
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
-    "CalibrationSettings",
     "ChunkResult",
     "ChunkVerdict",
     "ConstantThreshold",

@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from glassbox.cron._retrain import RetrainPolicy
+from glassbox.drift._calibration import Calibration
 from glassbox.drift._thresholds import DriftThresholds
 from glassbox.monitoring._settings import MonitorSettings
 from glassbox.quality._thresholds import QualityThresholds
@@ -48,20 +49,6 @@ REGRESSION_METRICS = ("mae", "mse", "rmse", "mape", "r2")
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CalibrationSettings(_Frozen):
-    """Thresholds judged against what the reference itself shows.
-
-    ``false_alarm_rate`` is the share of windows drawn from the reference's own distribution
-    on which one check (``data_drift``, ``data_quality.outliers``, ``performance``...) may
-    raise an alert on any of its columns or chunks; it is recorded in the reference profile.
-    ``resamples`` reference windows are drawn to find the quantiles of each statistic."""
-
-    false_alarm_rate: float = Field(0.01, gt=0, lt=0.5)
-    resamples: int = Field(20_000, ge=1_000, le=1_000_000)
-    bootstrap: int = Field(200, ge=50, le=10_000, description="resamples of a metric's noise")
-    seed: int = 0
 
 
 class PerformanceRule(_Frozen):
@@ -128,7 +115,7 @@ class LabelSettings(_Frozen):
 class MonitoringSettings(_Frozen):
     """Everything the monitoring cron and ``glassbox monitor`` read from ``monitoring:``."""
 
-    calibration: CalibrationSettings = CalibrationSettings()
+    calibration: Calibration = Calibration()
     # Partitions (months) of a window smaller than this get statistics but no severity.
     min_partition_rows: int = Field(1000, ge=1)
     drift_thresholds: DriftThresholds = DriftThresholds()
