@@ -14,6 +14,7 @@ Results are frozen pydantic models (``model_dump_json()``); no NannyML or Eviden
 this package. NannyML and Evidently are imported only when a function needs them.
 """
 
+from glassbox.monitoring._calibrate import MetricNoise, PerformanceBaseline, calibrate
 from glassbox.monitoring._concept import (
     ChunkVerdict,
     DriftVerdict,
@@ -38,7 +39,16 @@ from glassbox.monitoring._evidently import (
     evidently_report,
     parse_evidently_json,
 )
+from glassbox.monitoring._findings import (
+    Finding,
+    Findings,
+    drift_to_findings,
+    quality_to_findings,
+    to_alerts,
+    worst,
+)
 from glassbox.monitoring._nannyml import NannyMonitor
+from glassbox.monitoring._performance import PerformanceCheck, check_performance
 from glassbox.monitoring._results import (
     ChunkResult,
     FeatureDrift,
@@ -66,9 +76,12 @@ __all__ = [
     "EvidentlySummary",
     "ExplanationSettings",
     "FeatureDrift",
+    "Finding",
+    "Findings",
     "Kind",
     "LabelSettings",
     "MethodDrift",
+    "MetricNoise",
     "MonitorSettings",
     "MonitoringConfigError",
     "MonitoringError",
@@ -77,15 +90,23 @@ __all__ = [
     "MonitoringSettings",
     "MultivariateDrift",
     "NannyMonitor",
+    "PerformanceBaseline",
+    "PerformanceCheck",
     "PerformanceRule",
     "PerformanceSettings",
     "PerformanceValue",
     "StdThreshold",
     "TargetCoverage",
     "WindowVerdict",
+    "calibrate",
+    "check_performance",
     "classify",
     "classify_chunk",
     "classify_window",
+    "drift_to_findings",
     "evidently_report",
     "parse_evidently_json",
+    "quality_to_findings",
+    "to_alerts",
+    "worst",
 ]
