@@ -12,7 +12,8 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.config import settings
     from glassbox.data import read_artifact_table
     from glassbox.lineage import log_input_dataset
-    from glassbox.quality import quality_findings
+    from glassbox.monitoring import quality_to_findings
+    from glassbox.quality import QualityBaseline, quality_findings
     from glassbox.tracking import ensure_experiment, step_run
     from steps._monitor import log_findings, reference
 
@@ -28,7 +29,10 @@ def run(args: argparse.Namespace) -> None:
         thresholds = conf.monitoring.quality
         features = contract.without(conf.data.target_column)
         known = [c for c in window.columns if c in features.columns]
-        found = quality_findings(window.loc[:, known], features, thresholds=thresholds)
+        baseline = QualityBaseline.from_profile(ref.profile(), features, thresholds)
+        found = quality_findings(
+            window.loc[:, known], features, thresholds=thresholds, baseline=baseline
+        )
         ctx.log_metrics(
             {
                 f"quality.{f.check.split('.', 1)[-1]}.{f.column or 'table'}": float(f.observed)
@@ -36,16 +40,7 @@ def run(args: argparse.Namespace) -> None:
                 if isinstance(f.observed, int | float)
             }
         )
-        findings = [
-            {
-                "check": f.check,
-                "feature": f.column,
-                "severity": f.severity,
-                "summary": f.message,
-                "details": {"observed": f.observed, "threshold": f.threshold},
-            }
-            for f in found
-        ]
+        findings = quality_to_findings(found)
         problems = sum(1 for f in found if f.severity != "none")
         ctx.set_tags({"glassbox.quality.problems": str(problems)})
         write_outputs(run_id=ctx.run_id, findings_uri=log_findings(ctx, "quality", findings))

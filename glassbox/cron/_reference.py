@@ -97,3 +97,18 @@ def load_reference(model_name: str, alias: str) -> Reference:
         train_uri=tags[TRAIN_URI_TAG],
         workflow_uid=tags["glassbox.workflow_uid"],
     )
+
+
+def reference_of_run(train_run_id: str) -> Reference:
+    """The Reference of a training run (by its run id, as the window step resolved it)."""
+    import mlflow
+
+    tags = mlflow.MlflowClient().get_run(train_run_id).data.tags
+    missing = [
+        t for t in ("glassbox.model.uri", TRAIN_URI_TAG, "glassbox.workflow_uid") if t not in tags
+    ]
+    if missing:
+        raise TrackingError(f"train run {train_run_id} has no {', '.join(missing)} tag(s)")
+    return Reference(
+        train_run_id, tags["glassbox.model.uri"], tags[TRAIN_URI_TAG], tags["glassbox.workflow_uid"]
+    )

@@ -17,6 +17,7 @@ with no non-missing value. A current column that is entirely missing is *not* an
 from glassbox.drift._calculator import DriftCalculator
 from glassbox.drift._calibration import CALIBRATED_METRICS, Calibration
 from glassbox.drift._errors import DriftConfigError, DriftError, DriftInputError
+from glassbox.drift._history import METRICS as HISTORY_METRICS
 from glassbox.drift._history import DriftHistory
 from glassbox.drift._profile import CategoricalReference, NumericReference, ReferenceProfile
 from glassbox.drift._result import DriftResult, FeatureDrift
@@ -42,6 +43,7 @@ __all__ = [
     "DEFAULT_EXACT_THRESHOLD",
     "DEFAULT_KLL_K",
     "EPSILON",
+    "HISTORY_METRICS",
     "CalibratedThreshold",
     "Calibration",
     "CategoricalReference",

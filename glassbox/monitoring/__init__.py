@@ -31,6 +31,7 @@ from glassbox.monitoring._config import (
     PerformanceRule,
     PerformanceSettings,
 )
+from glassbox.monitoring._drift import DriftCheck, PartitionDrift, check_drift, monthly_shards
 from glassbox.monitoring._errors import MonitoringConfigError, MonitoringError, MonitoringInputError
 from glassbox.monitoring._evidently import (
     EvidentlyColumnDrift,
@@ -70,6 +71,7 @@ __all__ = [
     "ChunkResult",
     "ChunkVerdict",
     "ConstantThreshold",
+    "DriftCheck",
     "DriftVerdict",
     "EvidentlyColumnDrift",
     "EvidentlyReport",
@@ -90,6 +92,7 @@ __all__ = [
     "MonitoringSettings",
     "MultivariateDrift",
     "NannyMonitor",
+    "PartitionDrift",
     "PerformanceBaseline",
     "PerformanceCheck",
     "PerformanceRule",
@@ -99,12 +102,14 @@ __all__ = [
     "TargetCoverage",
     "WindowVerdict",
     "calibrate",
+    "check_drift",
     "check_performance",
     "classify",
     "classify_chunk",
     "classify_window",
     "drift_to_findings",
     "evidently_report",
+    "monthly_shards",
     "parse_evidently_json",
     "quality_to_findings",
     "to_alerts",
