@@ -62,3 +62,4 @@ bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
+    {{py}} bench/false_alarms.py

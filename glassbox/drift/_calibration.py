@@ -11,8 +11,9 @@ both samples' noise is in it.
   reference bins (numeric columns: its quantile bins; categorical: its categories plus an
   "unseen" bin with the Good-Turing probability of a new category, singletons / n). A draw
   costs O(bins), so any window size, 1k or 1M rows, is calibrated exactly and in milliseconds.
-  The quantile is an upper confidence bound (order statistic), so estimation noise errs on the
-  side of fewer alarms.
+  The limit is the larger of an upper confidence bound on the draws' own quantile (where enough
+  draws reach that tail) and the quantile of a scaled chi-square fitted to their mean and
+  variance (Satterthwaite), which reaches the far tails a Bonferroni split asks for.
 * KS: the two-sample Kolmogorov distribution (exact up to an effective size of 10,000, then the
   limiting one); distribution-free for continuous data and conservative with ties.
 
@@ -108,11 +109,32 @@ def _probabilities(reference: ColumnReference) -> tuple[np.ndarray, float]:
 
 
 def _order_statistic(values: np.ndarray, level: float) -> float:
-    """An upper confidence bound (~97.5 %) on the ``1 - level`` quantile of ``values``."""
+    """An upper confidence bound (~97.5 %) on the ``1 - level`` quantile of ``values``
+    (-inf when too few draws lie that far out to say)."""
     expected = level * values.size
+    if expected < 10:
+        return -math.inf
     k = max(1, math.floor(expected - 2.0 * math.sqrt(expected)))
-    k = min(k, values.size)
     return float(np.partition(values, values.size - k)[values.size - k])
+
+
+def _scaled_chi2(values: np.ndarray, level: float) -> float:
+    """The ``1 - level`` quantile of the scaled chi-square with the draws' mean and variance
+    (Satterthwaite): binned divergences between two multinomial samples are close to one, and
+    it reaches tails the draws cannot."""
+    from scipy.stats import chi2
+
+    mean, var = float(values.mean()), float(values.var(ddof=1))
+    if mean <= 0 or var <= 0:
+        return float(values.max())
+    scale = var / (2 * mean)
+    return float(scale * chi2.isf(level, mean / scale))
+
+
+def _quantile(values: np.ndarray, level: float) -> float:
+    """The larger of the two estimates: the draws' own far tail where they reach it, and the
+    fitted one (so an estimation error makes fewer alarms, not more)."""
+    return max(_order_statistic(values, level), _scaled_chi2(values, level))
 
 
 def binned_limit(
@@ -127,8 +149,7 @@ def binned_limit(
         reference_p = np.append(p, 0.0)
     else:
         window_p, reference_p = p, p
-    wanted = max(calibration.resamples, math.ceil(200 / level))
-    resamples = min(wanted, _MAX_RESAMPLES)
+    resamples = calibration.resamples
     rng = _rng(calibration.seed, reference.name, metric, n, window, level)
     batch = max(1, _BATCH_CELLS // window_p.size)
     values = []
@@ -137,7 +158,7 @@ def binned_limit(
         drawn_reference = rng.multinomial(n, reference_p, size=size).astype(np.float64)
         drawn_window = rng.multinomial(window, window_p, size=size).astype(np.float64)
         values.append(binned_statistic(metric, drawn_reference, drawn_window))
-    return _order_statistic(np.concatenate(values), level)
+    return _quantile(np.concatenate(values), level)
 
 
 def ks_limit(n_reference: int, n_window: int, level: float) -> float:

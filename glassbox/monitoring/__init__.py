@@ -14,7 +14,12 @@ Results are frozen pydantic models (``model_dump_json()``); no NannyML or Eviden
 this package. NannyML and Evidently are imported only when a function needs them.
 """
 
-from glassbox.monitoring._calibrate import MetricNoise, PerformanceBaseline, calibrate
+from glassbox.monitoring._calibrate import (
+    MetricNoise,
+    PerformanceBaseline,
+    calibrate,
+    performance_baseline,
+)
 from glassbox.monitoring._concept import (
     ChunkVerdict,
     DriftVerdict,
@@ -49,7 +54,11 @@ from glassbox.monitoring._findings import (
     worst,
 )
 from glassbox.monitoring._nannyml import NannyMonitor
-from glassbox.monitoring._performance import PerformanceCheck, check_performance
+from glassbox.monitoring._performance import (
+    PerformanceCheck,
+    check_performance,
+    performance_findings,
+)
 from glassbox.monitoring._results import (
     ChunkResult,
     FeatureDrift,
@@ -111,6 +120,8 @@ __all__ = [
     "evidently_report",
     "monthly_shards",
     "parse_evidently_json",
+    "performance_baseline",
+    "performance_findings",
     "quality_to_findings",
     "to_alerts",
     "worst",
