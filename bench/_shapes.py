@@ -45,8 +45,7 @@ def _base(rng: np.random.Generator, n: int, shift: str | None) -> dict[str, np.n
         "pareto": (rng.pareto(2.5, n) + 1) * 10 + delta("pareto"),
         "counts": rng.poisson(lam, n).astype(np.float64),
         "zero_inflated": np.where(zeros, 0.0, rng.gamma(2.0, 3.0, n) + delta("zero_inflated")),
-        "bimodal": np.where(upper, rng.normal(3, 1.5, n), rng.normal(-2, 1, n))
-        + delta("bimodal"),
+        "bimodal": np.where(upper, rng.normal(3, 1.5, n), rng.normal(-2, 1, n)) + delta("bimodal"),
         "code": code,
         "with_missing": np.where(rng.random(n) < MISSING_RATE, np.nan, rng.normal(0, 1, n)),
     }
@@ -85,7 +84,7 @@ def _doubled_tail(rng: np.random.Generator, values: np.ndarray, column: str) -> 
     q95 = _Q95[column]
     out = values.copy()
     below = np.flatnonzero(out <= q95)
-    moved = rng.choice(below, size=int(round(0.05 * out.size)), replace=False)
+    moved = rng.choice(below, size=round(0.05 * out.size), replace=False)
     tail = np.empty(0)
     while tail.size < moved.size:  # draws from the column's own tail, beyond q95
         fresh = _base(rng, 20 * moved.size + 100, None)[column]

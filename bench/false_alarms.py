@@ -109,9 +109,11 @@ class Block:
         found = drift_to_findings(drift, skip_no_data=True)
         found += quality_to_findings(
             quality_findings(
-                window.drop(columns=["y", "y_pred"]), self.contract.without(),
-                thresholds=self.settings.quality, baseline=self.quality,
-            )  # fmt: skip
+                window.drop(columns=["y", "y_pred"]),
+                self.contract.without(),
+                thresholds=self.settings.quality,
+                baseline=self.quality,
+            )
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -194,7 +196,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 anchors[key]["nannyml univariate"] += nannyml["univariate"]
                 anchors[key]["nannyml performance"] += nannyml["performance"]
                 if not args.no_evidently:
-                    anchors[key]["evidently DataDriftPreset"] += _evidently(fitted.reference, window)
+                    anchors[key]["evidently DataDriftPreset"] += _evidently(
+                        fitted.reference, window
+                    )
         print(f"block {block + 1}/{args.blocks} done ({time.perf_counter() - start:.0f} s)",
               file=sys.stderr, flush=True)  # fmt: skip
     return {"healthy": healthy, "windows": windows, "detected": detected, "anchors": anchors,

@@ -1,8 +1,8 @@
 """Block Kit validation by Slack's own SDK (``slack_sdk.models.blocks``): a webhook body is
 parsed into the SDK's block models and serialised back; ``to_dict`` runs the SDK's validators
 (text lengths, field and element counts, required fields), an unknown block type parses to
-nothing, and an unknown field is dropped (so the round trip must give the body back). One rule the SDK
-does not enforce is added: a header's text must be plain_text."""
+nothing, and an unknown field is dropped (so the round trip must give the body back). One rule
+the SDK does not enforce is added: a header's text must be plain_text."""
 
 from __future__ import annotations
 
