@@ -147,7 +147,15 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             ],
             inputs=["window_run_id", "findings"],
             outputs=["run_id", "severity"],
-            secrets=("slack-webhook-url", "pagerduty-routing-key", "mlflow-tracking-password"),
+            secrets=(
+                "slack-webhook-url",
+                "slack-webhook-url-warning",
+                "slack-webhook-url-critical",
+                "pagerduty-routing-key",
+                "smtp-username",
+                "smtp-password",
+                "mlflow-tracking-password",
+            ),
             state=True,
             **common,
         )

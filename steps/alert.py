@@ -86,6 +86,15 @@ def run(args: argparse.Namespace) -> None:
         )
         window = mlflow.MlflowClient().get_run(args.window_run_id).data.tags
         hist = history(ctx.experiment_id, model)
+        # Time to resolve (MTTR) per dedup key, charted on the history run window by window.
+        resolved = {
+            f"alerts.time_to_resolve_seconds.{d.alert.dedup_key}": d.resolved_after.total_seconds()
+            for d in report.resolved
+            if d.resolved_after is not None
+        }
+        if resolved:
+            ctx.log_metrics(resolved)
+            hist.log_window(resolved, hist.windows + 1)
         to = window.get("glassbox.monitor.window_to", "none")
         if to != "none":
             hist.advance(to, hist.windows + 1)

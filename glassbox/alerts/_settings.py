@@ -1,8 +1,10 @@
 """Alert routing settings: the ``alerts:`` section of ``glassbox.yaml`` plus env overrides.
 
-Secrets are not settings: the Slack webhook URL and the PagerDuty routing key are read from
-``SLACK_WEBHOOK_URL`` / ``PAGERDUTY_ROUTING_KEY`` (a Kubernetes Secret on a cluster) by
-:meth:`AlertRouter.from_env` and never pass through this model.
+Secrets are not settings: the Slack webhook URLs (``SLACK_WEBHOOK_URL``, and per severity
+``SLACK_WEBHOOK_URL_WARNING`` / ``SLACK_WEBHOOK_URL_CRITICAL``), the PagerDuty routing key
+(``PAGERDUTY_ROUTING_KEY``) and the SMTP login (``SMTP_USERNAME`` / ``SMTP_PASSWORD``) are read
+from the environment (a Kubernetes Secret on a cluster) by :meth:`AlertRouter.from_env` and
+never pass through this model.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from glassbox.alerts._checks import RUNBOOK_PATH
+from glassbox.alerts._email import EmailSettings
 from glassbox.alerts._errors import AlertConfigError
 from glassbox.alerts._pagerduty import DEFAULT_EVENTS_URL
 from glassbox.alerts._retry import RetryPolicy
@@ -38,6 +41,7 @@ class AlertSettings(BaseModel):
     retention_days: float = Field(30.0, gt=0)
     stale_after_seconds: float = Field(3600.0, gt=0)
     retry: RetryPolicy = RetryPolicy()
+    email: EmailSettings | None = Field(None, description="SMTP channel (off when not set)")
 
     @property
     def cooldown(self) -> timedelta:

@@ -111,11 +111,15 @@ class SlackChannel:
 
     name = "slack"
 
-    def __init__(self, webhook_url: str | SecretStr, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, webhook_url: str | SecretStr, *, timeout: float = 10.0, name: str = "slack"
+    ) -> None:
+        self.name = name  # "slack", or "slack-warning" / "slack-critical": one per channel
         url = SecretStr(webhook_url) if isinstance(webhook_url, str) else webhook_url
         parts = urlsplit(url.get_secret_value())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise AlertConfigError("SLACK_WEBHOOK_URL: expected an http(s) URL")
+            variable = "SLACK_WEBHOOK_URL" + name.removeprefix("slack").replace("-", "_").upper()
+            raise AlertConfigError(f"{variable}: expected an http(s) URL")
         if timeout <= 0:
             raise AlertConfigError(f"slack timeout: expected seconds > 0, got {timeout}")
         self._url = url
