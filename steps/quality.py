@@ -12,8 +12,7 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.config import settings
     from glassbox.data import read_artifact_table
     from glassbox.lineage import log_input_dataset
-    from glassbox.monitoring import quality_to_findings
-    from glassbox.quality import QualityBaseline, quality_findings
+    from glassbox.monitoring import check_quality, quality_to_findings
     from glassbox.tracking import ensure_experiment, step_run
     from steps._monitor import log_findings, reference
 
@@ -29,10 +28,7 @@ def run(args: argparse.Namespace) -> None:
         thresholds = conf.monitoring.quality
         features = contract.without(conf.data.target_column)
         known = [c for c in window.columns if c in features.columns]
-        baseline = QualityBaseline.from_profile(ref.profile(), features, thresholds)
-        found = quality_findings(
-            window.loc[:, known], features, thresholds=thresholds, baseline=baseline
-        )
+        found = check_quality(window.loc[:, known], features, thresholds, ref.profile())
         ctx.log_metrics(
             {
                 f"quality.{f.check.split('.', 1)[-1]}.{f.column or 'table'}": float(f.observed)

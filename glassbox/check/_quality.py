@@ -12,13 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from glassbox.check._inputs import kind_of
-from glassbox.quality import (
-    DataContract,
-    QualityBaseline,
-    QualityFinding,
-    QualityThresholds,
-    quality_findings,
-)
+from glassbox.quality import DataContract, QualityFinding, QualityThresholds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,9 +83,10 @@ def findings(
     """Every quality check on ``current`` (passing checks included), plus one finding per
     feature the reference has no value in (it cannot be compared)."""
     agreed = contract(reference, lay, roles, source)
+    from glassbox.monitoring import check_quality
+
     limits = applicable(thresholds, set(agreed.columns))
-    baseline = QualityBaseline.from_profile(profile, agreed, limits) if profile else None
-    found = quality_findings(current, agreed, thresholds=limits, baseline=baseline)
+    found = check_quality(current, agreed, limits, profile)
     rows = len(reference)
     found += [
         QualityFinding(

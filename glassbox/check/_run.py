@@ -159,6 +159,7 @@ def _drift(
     prepared: Prepared, lay: Layout, options: MonitorOptions
 ) -> tuple[ReferenceProfile | None, DriftResult | None]:
     from glassbox.drift import DriftCalculator
+    from glassbox.monitoring import check_drift, graded_result, monthly_shards
 
     features = [c for c in prepared.columns if c in lay.features]
     outputs = [c for c in prepared.columns if c in lay.outputs]
@@ -171,7 +172,13 @@ def _drift(
         thresholds=options.drift_thresholds,
         calibration=options.settings.calibration,
     ).fit(prepared.reference)
-    return calculator.profile, calculator.calculate(prepared.current)
+    # As the cron: the whole window and each month of it (with a timestamp) are graded.
+    checked = check_drift(
+        calculator,
+        monthly_shards(prepared.current, options.roles.timestamp, calculator),
+        min_partition_rows=options.settings.min_partition_rows,
+    )
+    return calculator.profile, graded_result(checked)
 
 
 def _performance(

@@ -36,7 +36,13 @@ from glassbox.monitoring._config import (
     PerformanceRule,
     PerformanceSettings,
 )
-from glassbox.monitoring._drift import DriftCheck, PartitionDrift, check_drift, monthly_shards
+from glassbox.monitoring._drift import (
+    DriftCheck,
+    PartitionDrift,
+    check_drift,
+    graded_result,
+    monthly_shards,
+)
 from glassbox.monitoring._errors import MonitoringConfigError, MonitoringError, MonitoringInputError
 from glassbox.monitoring._evidently import (
     EvidentlyColumnDrift,
@@ -59,6 +65,7 @@ from glassbox.monitoring._performance import (
     check_performance,
     performance_findings,
 )
+from glassbox.monitoring._quality import check_quality
 from glassbox.monitoring._results import (
     ChunkResult,
     FeatureDrift,
@@ -113,11 +120,13 @@ __all__ = [
     "calibrate",
     "check_drift",
     "check_performance",
+    "check_quality",
     "classify",
     "classify_chunk",
     "classify_window",
     "drift_to_findings",
     "evidently_report",
+    "graded_result",
     "monthly_shards",
     "parse_evidently_json",
     "performance_baseline",

@@ -64,15 +64,18 @@ def monthly_shards(
     frame: pd.DataFrame, timestamp: str | None, calculator: DriftCalculator
 ) -> list[tuple[str, ShardProfile]]:
     """One shard profile per calendar month of ``timestamp`` (one for the whole frame without
-    a timestamp), as the cron's map step makes them."""
+    a usable timestamp), as the cron's window and map steps make them."""
     import pandas as pd
 
     from glassbox.drift import profile_shard
 
     columns = list(calculator.profile.names)
-    if timestamp is None:
+    moments = None
+    if timestamp is not None:
+        moments = pd.to_datetime(frame[timestamp], errors="coerce", utc=True).dt.tz_localize(None)
+    if moments is None or moments.isna().any():  # no usable timestamp: the window is one part
         return [("all", profile_shard(frame.loc[:, columns], calculator.profile))]
-    months = pd.to_datetime(frame[timestamp]).dt.to_period("M")
+    months = moments.dt.to_period("M")
     return [
         (str(period), profile_shard(part.loc[:, columns], calculator.profile))
         for period, part in frame.groupby(months, sort=True)
@@ -108,3 +111,16 @@ def check_drift(
                 if SEVERITY_RANK[f.severity] > SEVERITY_RANK[severities[f.name]]:
                     severities[f.name] = f.severity
     return DriftCheck(result, parts, severities)
+
+
+def graded_result(checked: DriftCheck) -> DriftResult:
+    """The whole window's result with each column's severity the worst over the looks."""
+    import dataclasses
+
+    from glassbox.drift import DriftResult
+
+    result = checked.result
+    features = tuple(
+        dataclasses.replace(f, severity=checked.severities[f.name]) for f in result.features
+    )
+    return DriftResult(features, result.n_current_rows, result.reference_fingerprint, result.alpha)
