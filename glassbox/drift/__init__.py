@@ -15,7 +15,7 @@ with no non-missing value. A current column that is entirely missing is *not* an
 """
 
 from glassbox.drift._calculator import DriftCalculator
-from glassbox.drift._calibration import CALIBRATED_METRICS, Calibration
+from glassbox.drift._calibration import CALIBRATED_METRICS, Calibration, ks_limit
 from glassbox.drift._errors import DriftConfigError, DriftError, DriftInputError
 from glassbox.drift._history import METRICS as HISTORY_METRICS
 from glassbox.drift._history import DriftHistory
@@ -62,6 +62,7 @@ __all__ = [
     "Severity",
     "ShardProfile",
     "StaticThreshold",
+    "ks_limit",
     "merge",
     "profile_shard",
 ]

@@ -51,6 +51,7 @@ from glassbox.monitoring._evidently import (
     evidently_report,
     parse_evidently_json,
 )
+from glassbox.monitoring._explanation import ExplanationCheck, attributions, check_explanation, ndcg
 from glassbox.monitoring._findings import (
     Finding,
     Findings,
@@ -92,6 +93,7 @@ __all__ = [
     "EvidentlyColumnDrift",
     "EvidentlyReport",
     "EvidentlySummary",
+    "ExplanationCheck",
     "ExplanationSettings",
     "FeatureDrift",
     "Finding",
@@ -117,8 +119,10 @@ __all__ = [
     "StdThreshold",
     "TargetCoverage",
     "WindowVerdict",
+    "attributions",
     "calibrate",
     "check_drift",
+    "check_explanation",
     "check_performance",
     "check_quality",
     "classify",
@@ -128,6 +132,7 @@ __all__ = [
     "evidently_report",
     "graded_result",
     "monthly_shards",
+    "ndcg",
     "parse_evidently_json",
     "performance_baseline",
     "performance_findings",
