@@ -137,7 +137,7 @@ def check_explanation(
             details={
                 "mean_abs_shap_reference": float(ref_importance[i]),
                 "mean_abs_shap_window": float(cur_importance[i]),
-            },  # fmt: skip
+            },
         )
         for i, f in enumerate(features)
     ]
