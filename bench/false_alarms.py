@@ -92,6 +92,7 @@ class Block:
         self.performance = performance_baseline(
             ref.y.to_numpy(), ref.p.to_numpy(), ref.y_pred.to_numpy(),
             self.nannyml.performance_metrics, self.settings.calibration,
+            estimated_centers=self.monitor.reference_estimates(),
         )  # fmt: skip
 
     def alerts(self, window: pd.DataFrame) -> tuple[set[str], dict[str, bool]]:

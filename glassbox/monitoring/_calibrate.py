@@ -29,16 +29,23 @@ Scorer = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
 
 
 class MetricNoise(BaseModel):
-    """A metric on the whole reference and its sampling noise (sd x sqrt(rows))."""
+    """A metric on the whole reference and its sampling noise (sd x sqrt(rows)); for the
+    label-free estimate (CBPE), the estimator's own value on the reference and noise."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     metric: str
     reference: float
     sd_unit: float = Field(ge=0)
+    estimated: float | None = None
+    estimated_sd_unit: float | None = Field(None, ge=0)
 
-    def sd(self, rows: int) -> float:
-        return self.sd_unit / math.sqrt(rows) if rows > 0 else math.inf
+    def sd(self, rows: int, *, estimated: bool = False) -> float:
+        unit = self.estimated_sd_unit if estimated and self.estimated_sd_unit else self.sd_unit
+        return unit / math.sqrt(rows) if rows > 0 else math.inf
+
+    def center(self, *, estimated: bool = False) -> float:
+        return self.estimated if estimated and self.estimated is not None else self.reference
 
 
 class PerformanceBaseline(BaseModel):
@@ -50,17 +57,23 @@ class PerformanceBaseline(BaseModel):
     false_alarm_rate: float = Field(gt=0, lt=0.5)
     metrics: dict[str, MetricNoise]
 
-    def limit(self, metric: str, rows: int, level: float) -> float | None:
+    def limit(
+        self, metric: str, rows: int, level: float, *, estimated: bool = False
+    ) -> float | None:
         """The worst value a same-distribution chunk of ``rows`` rows reaches with probability
-        ``level`` (below the reference for scores, above it for errors)."""
+        ``level`` (below the reference for scores, above it for errors); ``estimated``: for
+        the label-free estimate, around the estimator's own value on the reference."""
         from scipy.stats import norm
 
         noise = self.metrics.get(metric)
         if noise is None or rows <= 0:
             return None
-        spread = math.hypot(noise.sd(rows), noise.sd(self.rows)) * float(norm.isf(level))
-        better = HIGHER_IS_BETTER.get(metric, True)
-        return noise.reference - spread if better else noise.reference + spread
+        sd = math.hypot(
+            noise.sd(rows, estimated=estimated), noise.sd(self.rows, estimated=estimated)
+        )
+        spread = sd * float(norm.isf(level))
+        center = noise.center(estimated=estimated)
+        return center - spread if HIGHER_IS_BETTER.get(metric, True) else center + spread
 
 
 def scorers() -> dict[str, Scorer]:
@@ -92,17 +105,41 @@ def score(metric: str, y: np.ndarray, s: np.ndarray, c: np.ndarray) -> float | N
     return scorers()[metric](y, s, c)
 
 
+def expected_metric(metric: str, p: np.ndarray, c: np.ndarray) -> float | None:
+    """What a calibrated model's probabilities ``p`` say the metric is, without labels (the
+    CBPE estimator): expected ROC AUC over pairs, expected accuracy; None for other metrics."""
+    if p.size < 2:
+        return None
+    if metric == "accuracy":
+        return float(np.mean(np.where(c >= 0.5, p, 1 - p)))
+    if metric != "roc_auc":
+        return None
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    negatives_below = np.concatenate(([0.0], np.cumsum(1 - ps)[:-1]))
+    pairs = float(ps.sum() * (1 - ps).sum() - (ps * (1 - ps)).sum())
+    return float((ps * negatives_below).sum() / pairs) if pairs > 0 else None
+
+
 def performance_baseline(
     y: np.ndarray,
     s: np.ndarray,
     c: np.ndarray,
     metrics: Sequence[str],
     calibration: Calibration,
+    *,
+    estimated_centers: dict[str, float] | None = None,
 ) -> PerformanceBaseline:
     """Each metric on the reference and its bootstrap noise (``calibration.bootstrap`` draws of
-    min(rows, 5000) rows, seeded)."""
+    min(rows, 5000) rows, seeded); for the label-free estimate, the noise of the expected metric
+    under calibrated probabilities, centred on ``estimated_centers`` (CBPE's own estimate on the
+    reference) when given."""
+    from sklearn.isotonic import IsotonicRegression
+
     rows = int(y.size)
     size = min(rows, 5000)
+    # CBPE reads calibrated probabilities: calibrate on the reference as it does (isotonic).
+    calibrated = IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(s, y).predict(s)
     rng = np.random.default_rng(calibration.seed)
     draws = [rng.integers(0, rows, size) for _ in range(calibration.bootstrap)]
     out: dict[str, MetricNoise] = {}
@@ -111,12 +148,23 @@ def performance_baseline(
         if reference is None:
             continue
         values = [score(metric, y[i], s[i], c[i]) for i in draws]
-        finite = np.array([v for v in values if v is not None], dtype=np.float64)
-        sd = float(finite.std(ddof=1)) if finite.size > 1 else 0.0
-        out[metric] = MetricNoise(metric=metric, reference=reference, sd_unit=sd * math.sqrt(size))
+        estimated = expected_metric(metric, calibrated, c)
+        guesses = [expected_metric(metric, calibrated[i], c[i]) for i in draws]
+        out[metric] = MetricNoise(
+            metric=metric,
+            reference=reference,
+            sd_unit=_sd(values) * math.sqrt(size),
+            estimated=(estimated_centers or {}).get(metric, estimated),
+            estimated_sd_unit=_sd(guesses) * math.sqrt(size) if estimated else None,
+        )
     return PerformanceBaseline(
         rows=rows, false_alarm_rate=calibration.false_alarm_rate, metrics=out
     )
+
+
+def _sd(values: Sequence[float | None]) -> float:
+    finite = np.array([v for v in values if v is not None], dtype=np.float64)
+    return float(finite.std(ddof=1)) if finite.size > 1 else 0.0
 
 
 def _judged(
@@ -126,8 +174,9 @@ def _judged(
     *,
     level: float,
     allowed: bool,
+    estimated: bool = False,
 ) -> PerformanceValue:
-    limit = baseline.limit(value.metric, rows, level)
+    limit = baseline.limit(value.metric, rows, level, estimated=estimated)
     if limit is None:
         return value
     higher = HIGHER_IS_BETTER.get(value.metric, True)
@@ -151,6 +200,7 @@ def calibrate(result: MonitoringResult, baseline: PerformanceBaseline) -> Monito
                 baseline,
                 level=rate / max(estimated, 1),
                 allowed=chunk.sufficient,
+                estimated=True,
             )
             for v in chunk.estimated
         )

@@ -102,6 +102,19 @@ class NannyMonitor:
             )
         return assemble(raw, self.data, self.settings, coverage)
 
+    def reference_estimates(self) -> dict[str, float]:
+        """CBPE's own estimate of each metric on the reference (mean over its chunks): the
+        value its estimates on healthy windows centre on."""
+        if self._calculators is None:
+            raise MonitoringError("the monitor is not fitted; call fit(reference) first")
+        frame = self._reference_results[2].filter(period="reference").to_df()
+        out = {}
+        for metric in self.settings.performance_metrics:
+            values = frame[(metric, "value")].dropna()
+            if len(values):
+                out[metric] = float(values.mean())
+        return out
+
     @contextmanager
     def _restored(self, calculators: _Calculators) -> Iterator[None]:
         """Put back the reference-only results NannyML's calculators held after ``fit``."""

@@ -82,7 +82,14 @@ def check_performance(
     result = monitor.calculate(window, targets)
     proba, y_pred = nannyml.y_pred_proba, nannyml.y_pred
     y, s, c = _arrays(reference, data.target_column, proba, y_pred)
-    baseline = performance_baseline(y, s, c, nannyml.performance_metrics, settings.calibration)
+    baseline = performance_baseline(
+        y,
+        s,
+        c,
+        nannyml.performance_metrics,
+        settings.calibration,
+        estimated_centers=monitor.reference_estimates(),
+    )
     result = calibrate(result, baseline)
     primary = rules[0].metric
     verdict = classify_window(result, primary)
