@@ -108,7 +108,7 @@ class NannyMonitor:
         if self._calculators is None:
             raise MonitoringError("the monitor is not fitted; call fit(reference) first")
         frame = self._reference_results[2].filter(period="reference").to_df()
-        out = {}
+        out: dict[str, float] = {}
         for metric in self.settings.performance_metrics:
             values = frame[(metric, "value")].dropna()
             if len(values):
