@@ -53,9 +53,10 @@ def run(args: argparse.Namespace) -> None:
                 window_metrics |= {
                     f"{kind}.{v.metric}": v.value for v in values if v.value is not None
                 }
-        ctx.log_metrics(metrics | window_metrics)
+        labels = checked.labels.metrics if checked.labels else {}
+        ctx.log_metrics(metrics | window_metrics | labels)
         hist = history(ctx.experiment_id, conf.tracking.registered_model)
-        hist.log_window(window_metrics, hist.windows + 1)
+        hist.log_window(window_metrics | labels, hist.windows + 1)
         ctx.set_tags(
             {
                 "glassbox.monitor.verdict": verdict.kind,

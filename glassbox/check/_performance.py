@@ -178,6 +178,7 @@ def _summary(
         if labels
         else f"--target {roles.target!r} is not a column of the current data: no labels, "
         "so realized performance and concept drift cannot be judged (CBPE estimates only)",
+        "label_metrics": checked.labels.metrics if checked.labels else {},
         "reference": {m: v.reference for m, v in checked.baseline.metrics.items()},
         "realized": {m: checked.realized.get(m) for m in metrics},
         "estimated": estimated,

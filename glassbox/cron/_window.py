@@ -45,10 +45,16 @@ def _score_runs(experiment_id: str) -> list[str]:
 
 
 def collect_window(
-    experiment_id: str, data: DataSettings, watermark: str | None, max_rows: int = 0
+    experiment_id: str,
+    data: DataSettings,
+    watermark: str | None,
+    max_rows: int = 0,
+    *,
+    arrival_column: str | None = None,
 ) -> Window:
     """Predictions with ``timestamp > watermark`` from every finished score run (a re-scored id
-    keeps its latest prediction), oldest first, at most ``max_rows`` (0 = no cap)."""
+    keeps its latest prediction), oldest first, at most ``max_rows`` (0 = no cap), with the
+    targets that arrived (and ``arrival_column``, their arrival time, when the targets have it)."""
     import mlflow.artifacts
     import pandas as pd
 
@@ -71,7 +77,10 @@ def collect_window(
     if max_rows > 0:
         df = df.head(max_rows)
     targets, _ = read_source(data.targets, "targets")
-    targets = targets.loc[:, [data.id_column, data.target_column]]
+    keep = [data.id_column, data.target_column]
+    if arrival_column and arrival_column in targets:  # when each label arrived (latency)
+        keep.append(arrival_column)
+    targets = targets.loc[:, keep]
     df = df.drop(columns=[data.target_column], errors="ignore").merge(
         targets, on=data.id_column, how="left", validate="one_to_one"
     )

@@ -60,6 +60,7 @@ from glassbox.monitoring._findings import (
     to_alerts,
     worst,
 )
+from glassbox.monitoring._labels import LabelsCheck, check_labels, target_drift
 from glassbox.monitoring._nannyml import NannyMonitor
 from glassbox.monitoring._performance import (
     PerformanceCheck,
@@ -100,6 +101,7 @@ __all__ = [
     "Findings",
     "Kind",
     "LabelSettings",
+    "LabelsCheck",
     "MethodDrift",
     "MetricNoise",
     "MonitorSettings",
@@ -123,6 +125,7 @@ __all__ = [
     "calibrate",
     "check_drift",
     "check_explanation",
+    "check_labels",
     "check_performance",
     "check_quality",
     "classify",
@@ -137,6 +140,7 @@ __all__ = [
     "performance_baseline",
     "performance_findings",
     "quality_to_findings",
+    "target_drift",
     "to_alerts",
     "worst",
 ]

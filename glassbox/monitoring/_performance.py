@@ -20,6 +20,7 @@ from glassbox.monitoring._calibrate import PerformanceBaseline, calibrate, perfo
 from glassbox.monitoring._calibrate import score as score_metric
 from glassbox.monitoring._concept import WindowVerdict, classify_window
 from glassbox.monitoring._findings import Finding
+from glassbox.monitoring._labels import LabelsCheck, check_labels
 from glassbox.monitoring._nannyml import NannyMonitor
 from glassbox.monitoring._results import MonitoringResult
 
@@ -42,6 +43,7 @@ class PerformanceCheck:
     realized: dict[str, float | None]  # each metric on the window's labelled rows
     labelled_rows: int
     findings: list[Finding]
+    labels: LabelsCheck | None = None
 
     @property
     def metric(self) -> str:
@@ -109,7 +111,18 @@ def check_performance(
     findings = performance_findings(
         result, verdict, rules, realized, baseline, report_url=report_url
     )
-    return PerformanceCheck(result, verdict, baseline, realized, rows, findings)
+    labels = None
+    if data.target_column in labelled:
+        labels = check_labels(
+            y,
+            labelled,
+            target=data.target_column,
+            timestamp=data.timestamp_column,
+            arrival=settings.labels.arrival_column,
+            calibration=settings.calibration,
+        )
+        findings += labels.findings
+    return PerformanceCheck(result, verdict, baseline, realized, rows, findings, labels)
 
 
 def _rule_breach(
