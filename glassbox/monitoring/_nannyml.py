@@ -147,16 +147,23 @@ class NannyMonitor:
             **s.chunker_kwargs(),
         }
         performance = {
-            "y_pred_proba": s.y_pred_proba,
             "y_pred": s.y_pred,
             "y_true": data.target_column,
-            "problem_type": "classification_binary",
+            "problem_type": s.problem_type,
             "metrics": list(s.performance_metrics),
             "thresholds": {
                 m: to_nannyml_threshold(s.performance_threshold) for m in s.performance_metrics
             },
             **common,
         }
+        if s.regression:  # DLE: a model of the error, learned on the reference's features
+            dle = {k: v for k, v in performance.items() if k != "problem_type"}
+            estimator = nml.DLE(
+                feature_column_names=list(data.features), tune_hyperparameters=False, **dle
+            )
+        else:
+            performance["y_pred_proba"] = s.y_pred_proba
+            estimator = nml.CBPE(**performance)
         return _Calculators(
             univariate=nml.UnivariateDriftCalculator(
                 column_names=list(data.features),
@@ -172,7 +179,7 @@ class NannyMonitor:
                 threshold=to_nannyml_threshold(s.multivariate_threshold),
                 **common,
             ),
-            cbpe=nml.CBPE(**performance),
+            cbpe=estimator,
             realized=nml.PerformanceCalculator(**performance),
         )
 

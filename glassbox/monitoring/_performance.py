@@ -50,14 +50,31 @@ class PerformanceCheck:
         return self.verdict.metric
 
 
-def _arrays(frame: pd.DataFrame, target: str, proba: str, y_pred: str) -> tuple[np.ndarray, ...]:
+NANNYML_REGRESSION = ("mae", "mse", "rmse", "mape")
+
+
+def _arrays(
+    frame: pd.DataFrame, target: str, score: str, y_pred: str, *, regression: bool
+) -> tuple[np.ndarray, ...]:
+    """Labelled rows' target, score (probability; the prediction for regression), prediction."""
     import pandas as pd
 
     y = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype="float64")
     labelled = np.isfinite(y)
-    s = pd.to_numeric(frame[proba], errors="coerce").to_numpy(dtype="float64")[labelled]
+    s = pd.to_numeric(frame[score], errors="coerce").to_numpy(dtype="float64")[labelled]
     c = pd.to_numeric(frame[y_pred], errors="coerce").to_numpy(dtype="float64")[labelled]
-    return y[labelled].astype("int64"), s, c
+    return (y[labelled] if regression else y[labelled].astype("int64")), s, c
+
+
+def problem_type(settings: MonitoringSettings, target: pd.Series) -> str:
+    """The configured problem type, or (auto) regression unless the target is 0/1."""
+    import pandas as pd
+
+    configured = settings.performance.problem_type
+    if configured != "auto":
+        return configured
+    values = pd.to_numeric(target, errors="coerce").dropna()
+    return "classification_binary" if values.isin([0, 1]).all() else "regression"
 
 
 def check_performance(
@@ -71,19 +88,26 @@ def check_performance(
 ) -> PerformanceCheck:
     """Monitor ``window`` against ``reference``; raises ``MonitoringInputError`` naming the
     frame and column when either breaks the contract."""
-    rules = settings.performance.rules_for("classification_binary")
-    metrics = tuple(
-        dict.fromkeys([*(r.metric for r in rules), *settings.nannyml.performance_metrics])
-    )
+    problem = problem_type(settings, reference[data.target_column])
+    regression = problem == "regression"
+    rules = settings.performance.rules_for(problem)
+    wanted = [r.metric for r in rules]
+    if not regression:
+        wanted += settings.nannyml.performance_metrics
+    supported = NANNYML_REGRESSION if regression else NANNYML_CLASSIFICATION
     nannyml = settings.nannyml.model_copy(
-        update={"performance_metrics": tuple(m for m in metrics if m in NANNYML_CLASSIFICATION)}
+        update={
+            "performance_metrics": tuple(m for m in dict.fromkeys(wanted) if m in supported),
+            "problem_type": problem,
+        }
     )
     with warnings.catch_warnings():  # few reference chunks: the calibration does not use them
         warnings.filterwarnings("ignore", "The resulting number of chunks is too low")
         monitor = NannyMonitor(data, nannyml).fit(reference)
     result = monitor.calculate(window, targets)
-    proba, y_pred = nannyml.y_pred_proba, nannyml.y_pred
-    y, s, c = _arrays(reference, data.target_column, proba, y_pred)
+    y_pred = nannyml.y_pred
+    score_column = y_pred if regression else nannyml.y_pred_proba
+    y, s, c = _arrays(reference, data.target_column, score_column, y_pred, regression=regression)
     baseline = performance_baseline(
         y,
         s,
@@ -101,13 +125,16 @@ def check_performance(
             data.id_column
         )
         labelled = window.merge(joined, on=data.id_column, how="left")
-    realized: dict[str, float | None] = dict.fromkeys(nannyml.performance_metrics)
+    reported = (*nannyml.performance_metrics, *(("r2",) if regression else ()))
+    realized: dict[str, float | None] = dict.fromkeys(reported)
     rows = 0
     if data.target_column in labelled:
-        wy, ws, wc = _arrays(labelled, data.target_column, proba, y_pred)
+        wy, ws, wc = _arrays(
+            labelled, data.target_column, score_column, y_pred, regression=regression
+        )
         rows = int(wy.size)
         if rows >= settings.nannyml.min_chunk_rows:
-            realized = {m: score_metric(m, wy, ws, wc) for m in nannyml.performance_metrics}
+            realized = {m: score_metric(m, wy, ws, wc) for m in reported}
     findings = performance_findings(
         result, verdict, rules, realized, baseline, report_url=report_url
     )
@@ -161,7 +188,9 @@ def performance_findings(
     out: list[Finding] = []
     for rule in rules:
         m = rule.metric
-        est, real = result.estimated_drop_chunks(m), result.realized_drop_chunks(m)
+        chunked = m in result.metrics  # r2: the window's realized value only
+        est = result.estimated_drop_chunks(m) if chunked else ()
+        real = result.realized_drop_chunks(m) if chunked else ()
         ref = baseline.metrics[m].reference if m in baseline.metrics else None
         common = {"feature": m, "metric": m, "report_url": report_url}
         out.append(
