@@ -59,8 +59,9 @@ class Roles(_Frozen):
 
     @property
     def performance(self) -> bool:
-        """Performance (CBPE estimated and realized) needs the target and the probability."""
-        return self.target is not None and self.proba is not None
+        """Performance needs the target and the probability (classification) or a numeric
+        prediction (regression)."""
+        return self.target is not None and (self.proba is not None or self.prediction is not None)
 
     @property
     def outputs(self) -> tuple[str, ...]:

@@ -1,8 +1,10 @@
 """Performance and concept drift: NannyML's CBPE estimate and the realized metric per chunk.
 
-Runs when ``--target`` and ``--proba`` are given. The reference needs both (labels with no gap);
-the current data's labels are optional (a missing or empty label is "not arrived yet"). Chunks
-are cut by rows, in timestamp order when ``--timestamp`` is given and in file order otherwise.
+Runs when ``--target`` and ``--proba`` are given (a classifier), or ``--target`` and a numeric
+``--prediction`` without ``--proba`` (a regression model: MAE, RMSE, R², DLE's estimate). The
+reference needs both (labels with no gap); the current data's labels are optional (a missing
+or empty label is "not arrived yet"). Chunks are cut by rows, in timestamp order when
+``--timestamp`` is given and in file order otherwise.
 Without ``--prediction`` the predicted class is ``proba >= 0.5``. Whole-window metrics (the
 reference's, and the current data's on its labelled rows) are computed exactly with
 scikit-learn; the window's estimate is the row-weighted mean of the chunk estimates.
@@ -66,8 +68,8 @@ def performance(
     from glassbox.config import DataSettings
     from glassbox.monitoring import check_performance
 
-    if roles.target is None or roles.proba is None:
-        raise CheckError("performance needs both --target and --proba")
+    if roles.target is None or (roles.proba is None and roles.prediction is None):
+        raise CheckError("performance needs --target and --proba (or --prediction)")
     features = [c for c in prepared.columns if c in lay.features]
     frames, names = _frames(prepared, features, roles)
     data = DataSettings(
@@ -81,7 +83,7 @@ def performance(
         update={
             "chunk_size": size,
             "chunk_period": None,
-            "y_pred_proba": roles.proba,
+            "y_pred_proba": roles.proba or names["y_pred"],  # regression: no probability
             "y_pred": names["y_pred"],
         }
     )
@@ -114,7 +116,7 @@ def _frames(
     import numpy as np
     import pandas as pd
 
-    target, proba = str(roles.target), str(roles.proba)
+    target, proba = str(roles.target), roles.proba
     taken = {str(c) for c in (*prepared.reference.columns, *prepared.current.columns)}
     names = {
         "id": _free("__glassbox_row_id", taken),
@@ -125,13 +127,13 @@ def _frames(
     frames = []
     offset = 0
     for frame in (prepared.reference, prepared.current):
-        keep = [*features, proba]
-        keep += [c for c in (target, roles.timestamp, roles.prediction) if c and c in frame]
+        keep = [*features]
+        keep += [c for c in (proba, target, roles.timestamp, roles.prediction) if c and c in frame]
         out = frame.loc[:, list(dict.fromkeys(keep))].reset_index(drop=True)
         out[names["id"]] = np.arange(offset, offset + len(out))
         if roles.timestamp is None:  # file order: one second apart, current after reference
             out[names["timestamp"]] = start + pd.to_timedelta(out[names["id"]], unit="s")
-        if roles.prediction is None:
+        if roles.prediction is None and proba is not None:
             values = pd.to_numeric(out[proba], errors="coerce")
             out[names["y_pred"]] = (values >= 0.5).astype("int64")
         offset += len(out)

@@ -56,3 +56,18 @@ def test_a_same_distribution_window_raises_no_regression_alert(reference: pd.Dat
     window = _frame(np.random.default_rng(3), 8_000, 10**6)
     checked = check_performance(reference, window, DATA, SETTINGS)
     assert [f for f in checked.findings if f.is_problem] == []
+
+
+def test_glassbox_monitor_takes_a_numeric_target_and_prediction(reference: pd.DataFrame) -> None:
+    from glassbox.check import MonitorOptions, check
+
+    window = _frame(np.random.default_rng(4), 8_000, 10**6, shift=1.5)
+    options = MonitorOptions.create(
+        report=False, chunk_size=2000, roles={"target": "y", "prediction": "y_pred", "id": "id"}
+    )
+    report = check(reference.drop(columns="ts"), window.drop(columns="ts"), options)
+    perf = report.document["performance"]
+    assert perf["metric"] == "mae"
+    assert perf["realized"]["mae"] > 1.3 * perf["reference"]["mae"]
+    assert perf["estimated"]["mae"] > perf["reference"]["mae"]
+    assert {"performance", "estimated_performance"} <= {a["check"] for a in report.alerts}
