@@ -171,3 +171,17 @@ def test_no_secret_reaches_the_store_artifacts_or_logs(cron: dict[str, Any]) -> 
         for path in home.rglob("*"):
             if path.is_file() and path.stat().st_size < 50_000_000:
                 assert marker.encode() not in path.read_bytes(), path
+
+
+def test_explanation_drift_is_computed_on_the_window_and_charted(cron: dict[str, Any]) -> None:
+    run = cron["run"]
+    steps = _steps(run, _workflow(cron["first"].stdout))
+    explanation = steps["explanation"]
+    assert 0 < float(explanation.data.tags["glassbox.explanation.ndcg"]) <= 1
+    assert explanation.data.metrics["explanation.sample_rows"] > 0
+    client = run.client()
+    exp = client.get_experiment_by_name("glassbox-car-loan-monitoring")
+    (hist,) = client.search_runs([exp.experiment_id], "tags.`glassbox.run_kind` = 'history'")
+    assert [p.step for p in client.get_metric_history(hist.info.run_id, "explanation.ndcg")] == [
+        1, 2,
+    ]  # fmt: skip
