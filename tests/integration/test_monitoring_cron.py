@@ -182,6 +182,6 @@ def test_explanation_drift_is_computed_on_the_window_and_charted(cron: dict[str,
     client = run.client()
     exp = client.get_experiment_by_name("glassbox-car-loan-monitoring")
     (hist,) = client.search_runs([exp.experiment_id], "tags.`glassbox.run_kind` = 'history'")
-    assert [p.step for p in client.get_metric_history(hist.info.run_id, "explanation.ndcg")] == [
-        1, 2,
-    ]  # fmt: skip
+    # One point per window that had rows (the second run's window is empty: nothing new scored).
+    points = client.get_metric_history(hist.info.run_id, "explanation.ndcg")
+    assert [p.step for p in points] == [1]
