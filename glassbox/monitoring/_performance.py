@@ -66,15 +66,18 @@ def _arrays(
     return (y[labelled] if regression else y[labelled].astype("int64")), s, c
 
 
-def problem_type(settings: MonitoringSettings, target: pd.Series) -> str:
-    """The configured problem type, or (auto) regression unless the target is 0/1."""
+def problem_type(settings: MonitoringSettings, target: pd.Series, prediction: pd.Series) -> str:
+    """The configured problem type, or (auto) regression when neither the target nor the
+    model's prediction is 0/1 (a bad label in a classifier's target is then reported as such)."""
     import pandas as pd
 
     configured = settings.performance.problem_type
     if configured != "auto":
         return configured
-    values = pd.to_numeric(target, errors="coerce").dropna()
-    return "classification_binary" if values.isin([0, 1]).all() else "regression"
+    for series in (target, prediction):
+        if pd.to_numeric(series, errors="coerce").dropna().isin([0, 1]).all():
+            return "classification_binary"
+    return "regression"
 
 
 def check_performance(
@@ -88,7 +91,9 @@ def check_performance(
 ) -> PerformanceCheck:
     """Monitor ``window`` against ``reference``; raises ``MonitoringInputError`` naming the
     frame and column when either breaks the contract."""
-    problem = problem_type(settings, reference[data.target_column])
+    problem = problem_type(
+        settings, reference[data.target_column], reference[settings.nannyml.y_pred]
+    )
     regression = problem == "regression"
     rules = settings.performance.rules_for(problem)
     wanted = [r.metric for r in rules]
