@@ -86,12 +86,13 @@ def target_drift(
 
 
 def latency(
-    window: pd.DataFrame, timestamp: str, arrival: str | None, target: str
+    window: pd.DataFrame, timestamp: str | None, arrival: str | None, target: str
 ) -> dict[str, float]:
-    """Feedback latency metrics (seconds) over the labelled rows; {} without arrival times."""
+    """Feedback latency metrics (seconds) over the labelled rows; {} without arrival times (or
+    without prediction timestamps)."""
     import pandas as pd
 
-    if arrival is None or arrival not in window or timestamp not in window:
+    if arrival is None or timestamp is None or arrival not in window or timestamp not in window:
         return {}
     labelled = window[window[target].notna()]
     if labelled.empty:
@@ -113,7 +114,7 @@ def check_labels(
     window: pd.DataFrame,
     *,
     target: str,
-    timestamp: str,
+    timestamp: str | None,
     arrival: str | None,
     calibration: Calibration,
 ) -> LabelsCheck:

@@ -23,6 +23,7 @@ pandas is imported when a function needs it, not when this package is imported.
 from glassbox.quality._baseline import ColumnBaseline, QualityBaseline
 from glassbox.quality._contract import ColumnContract, DataContract, Kind, Role
 from glassbox.quality._findings import CHECKS, Detail, QualityFinding, worst_severity
+from glassbox.quality._infer import FeatureGuess, dtype_kind, guess_feature
 from glassbox.quality._io import read_table
 from glassbox.quality._monitor import quality_findings
 from glassbox.quality._thresholds import (
@@ -44,6 +45,7 @@ __all__ = [
     "ContractViolationError",
     "DataContract",
     "Detail",
+    "FeatureGuess",
     "Kind",
     "OutlierThresholds",
     "QualityBaseline",
@@ -52,6 +54,8 @@ __all__ = [
     "Role",
     "Severity",
     "ShareThreshold",
+    "dtype_kind",
+    "guess_feature",
     "quality_findings",
     "read_table",
     "validate_batch",

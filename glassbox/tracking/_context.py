@@ -43,6 +43,15 @@ class StepContext:
     def set_tags(self, tags: dict[str, Any]) -> None:
         self._tags.update({k: str(v) for k, v in tags.items()})
 
+    def set_pipeline_tags(self, tags: dict[str, Any]) -> None:
+        """Tag the pipeline (parent) run now, e.g. with an outcome the whole workflow shares."""
+        import mlflow
+        from mlflow.entities import RunTag
+
+        if tags:
+            run_tags = [RunTag(k, str(v)) for k, v in tags.items()]
+            mlflow.MlflowClient().log_batch(self.pipeline_run_id, tags=run_tags)
+
     def artifact_uri(self, path: str) -> str:
         """A ``runs:/`` URI other steps can download (and from which lineage reads the run)."""
         return f"runs:/{self.run_id}/{path}"
