@@ -358,6 +358,9 @@ def monitor(
         result = run_monitor(reference, current, out, options)
     except GlassboxError as exc:
         _fail(str(exc), 2)
+    performance = result.document["performance"] or {}
+    if performance.get("reason"):
+        typer.secho(f"warning: performance: {performance['reason']}", err=True)
     evidently = result.document["evidently"] or {}
     if evidently.get("error"):
         typer.secho(f"warning: Evidently report not written: {evidently['error']}", err=True)

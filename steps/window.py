@@ -30,7 +30,13 @@ def run(args: argparse.Namespace) -> None:
         ref = load_reference(conf.tracking.registered_model, conf.tracking.champion_alias)
         hist = history(ctx.experiment_id, conf.tracking.registered_model)
         training = ensure_experiment(conf.tracking.experiment)
-        window = collect_window(training, data, hist.watermark, args.max_rows)
+        window = collect_window(
+            training,
+            data,
+            hist.watermark,
+            args.max_rows,
+            arrival_column=conf.monitoring.labels.arrival_column,
+        )
         tmp = Path(tempfile.mkdtemp())
         local = tmp / "window.parquet"
         window.frame.to_parquet(local, index=False)

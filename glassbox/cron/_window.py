@@ -51,10 +51,16 @@ def _score_runs(experiment_id: str) -> list[str]:
 
 
 def collect_window(
-    experiment_id: str, data: DataSettings, watermark: str | None, max_rows: int = 0
+    experiment_id: str,
+    data: DataSettings,
+    watermark: str | None,
+    max_rows: int = 0,
+    *,
+    arrival_column: str | None = None,
 ) -> Window:
     """Predictions with ``timestamp > watermark`` from every finished score run (a re-scored id
-    keeps its latest prediction), oldest first, at most ``max_rows`` (0 = no cap).
+    keeps its latest prediction), oldest first, at most ``max_rows`` (0 = no cap), with the
+    targets that arrived (and ``arrival_column``, their arrival time, when the targets have it).
 
     Without a timestamp column the predictions' ``scored_at`` plays its part (rows of one batch
     keep their order); without an id column the targets are joined by derived ids."""
@@ -79,18 +85,20 @@ def collect_window(
     if max_rows > 0:
         df = df.head(max_rows)
     df = df.drop(columns=[data.target_column], errors="ignore").merge(
-        arrived_targets(data), on=ids, how="left", validate="one_to_one"
+        arrived_targets(data, arrival_column), on=ids, how="left", validate="one_to_one"
     )
     return Window(df, sources, watermark)
 
 
-def arrived_targets(data: DataSettings) -> pd.DataFrame:
-    """The delayed targets (id, target) from ``data.targets``. Without an id column the ids are
-    derived from the targets file's features, as they were for the scored rows."""
+def arrived_targets(data: DataSettings, arrival_column: str | None = None) -> pd.DataFrame:
+    """The delayed targets (id, target, and ``arrival_column`` when the targets have it) from
+    ``data.targets``. Without an id column the ids are derived from the targets file's
+    features, as they were for the scored rows."""
     from glassbox.data import read_source
     from glassbox.errors import DataValidationError
 
     targets, source = read_source(data.targets, "targets")
+    extra = [arrival_column] if arrival_column and arrival_column in targets.columns else []
     if data.target_column not in targets.columns:
         raise DataValidationError(
             f"targets: {source}: column '{data.target_column}' missing (the target column)"
@@ -100,7 +108,7 @@ def arrived_targets(data: DataSettings) -> pd.DataFrame:
             raise DataValidationError(
                 f"targets: {source}: column '{data.id_column}' missing (the id column)"
             )
-        return targets.loc[:, [data.id_column, data.target_column]]
+        return targets.loc[:, [data.id_column, data.target_column, *extra]]
     missing = [c for c in data.features if c not in targets.columns]
     if missing:
         raise DataValidationError(
@@ -108,7 +116,7 @@ def arrived_targets(data: DataSettings) -> pd.DataFrame:
             "column, so targets are joined to predictions by ids derived from every feature"
         )
     return targets.assign(**{DERIVED_ID: row_ids(targets, data)}).loc[
-        :, [DERIVED_ID, data.target_column]
+        :, [DERIVED_ID, data.target_column, *extra]
     ]
 
 

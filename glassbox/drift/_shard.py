@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from glassbox.drift import _columns, _serial
-from glassbox.drift._calibration import calibrated, calibration_edges, wasserstein_bound
 from glassbox.drift._compare import NumericCurrent, compare_categorical, compare_numeric
 from glassbox.drift._errors import DriftError
 from glassbox.drift._profile import (
@@ -63,6 +62,7 @@ from glassbox.drift._profile import (
     bin_counts,
 )
 from glassbox.drift._result import FeatureDrift
+from glassbox.drift._sketch_calibration import calibrated, calibration_edges, wasserstein_bound
 from glassbox.drift._stats import FloatArray, IntArray
 
 if TYPE_CHECKING:

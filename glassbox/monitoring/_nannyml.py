@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from glassbox.config import DataSettings
 from glassbox.monitoring._convert import RawResults, assemble
 from glassbox.monitoring._errors import MonitoringError, MonitoringInputError
 from glassbox.monitoring._frames import prepare_reference, prepare_window
@@ -28,6 +27,8 @@ from glassbox.monitoring._settings import MonitorSettings, to_nannyml_threshold
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from glassbox.config import DataSettings
 
 _MIN_REFERENCE_CHUNKS = 2
 
@@ -51,7 +52,11 @@ class NannyMonitor:
         data: DataSettings | None = None,
         settings: MonitorSettings | Mapping[str, Any] | None = None,
     ) -> None:
-        self.data = data if data is not None else DataSettings()
+        if data is None:
+            from glassbox.config import DataSettings
+
+            data = DataSettings()
+        self.data = data
         self.settings = MonitorSettings.parse(settings)
         self._calculators: _Calculators | None = None
         self._reference_results: tuple[Any, ...] = ()
@@ -97,6 +102,19 @@ class NannyMonitor:
             )
         return assemble(raw, self.data, self.settings, coverage)
 
+    def reference_estimates(self) -> dict[str, float]:
+        """CBPE's own estimate of each metric on the reference (mean over its chunks): the
+        value its estimates on healthy windows centre on."""
+        if self._calculators is None:
+            raise MonitoringError("the monitor is not fitted; call fit(reference) first")
+        frame = self._reference_results[2].filter(period="reference").to_df()
+        out: dict[str, float] = {}
+        for metric in self.settings.performance_metrics:
+            values = frame[(metric, "value")].dropna()
+            if len(values):
+                out[metric] = float(values.mean())
+        return out
+
     @contextmanager
     def _restored(self, calculators: _Calculators) -> Iterator[None]:
         """Put back the reference-only results NannyML's calculators held after ``fit``."""
@@ -139,16 +157,23 @@ class NannyMonitor:
             **s.chunker_kwargs(),
         }
         performance = {
-            "y_pred_proba": s.y_pred_proba,
             "y_pred": s.y_pred,
             "y_true": data.target_column,
-            "problem_type": "classification_binary",
+            "problem_type": s.problem_type,
             "metrics": list(s.performance_metrics),
             "thresholds": {
                 m: to_nannyml_threshold(s.performance_threshold) for m in s.performance_metrics
             },
             **common,
         }
+        if s.regression:  # DLE: a model of the error, learned on the reference's features
+            dle = {k: v for k, v in performance.items() if k != "problem_type"}
+            estimator = nml.DLE(
+                feature_column_names=list(data.features), tune_hyperparameters=False, **dle
+            )
+        else:
+            performance["y_pred_proba"] = s.y_pred_proba
+            estimator = nml.CBPE(**performance)
         return _Calculators(
             univariate=nml.UnivariateDriftCalculator(
                 column_names=list(data.features),
@@ -164,7 +189,7 @@ class NannyMonitor:
                 threshold=to_nannyml_threshold(s.multivariate_threshold),
                 **common,
             ),
-            cbpe=nml.CBPE(**performance),
+            cbpe=estimator,
             realized=nml.PerformanceCalculator(**performance),
         )
 

@@ -20,6 +20,7 @@ The monitoring cron grades each production window instead of raising::
 pandas is imported when a function needs it, not when this package is imported.
 """
 
+from glassbox.quality._baseline import ColumnBaseline, QualityBaseline
 from glassbox.quality._contract import ColumnContract, DataContract, Kind, Role
 from glassbox.quality._findings import CHECKS, Detail, QualityFinding, worst_severity
 from glassbox.quality._infer import FeatureGuess, dtype_kind, guess_feature
@@ -37,6 +38,7 @@ from glassbox.quality._validate import ContractViolationError, validate_batch
 
 __all__ = [
     "CHECKS",
+    "ColumnBaseline",
     "ColumnContract",
     "ColumnOverride",
     "ColumnThresholds",
@@ -46,6 +48,7 @@ __all__ = [
     "FeatureGuess",
     "Kind",
     "OutlierThresholds",
+    "QualityBaseline",
     "QualityFinding",
     "QualityThresholds",
     "Role",
