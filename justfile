@@ -76,3 +76,8 @@ bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
+    {{py}} bench/false_alarms.py
+
+# podman build on a debootstrap base (no registry), then the training pipeline inside it
+image TAG="localhost/glassbox-mlops:dev":
+    scripts/image.sh {{TAG}}

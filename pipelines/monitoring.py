@@ -2,8 +2,9 @@
 drift (map over date partitions, then reduce), performance → alerts → retraining trigger.
 
     window ─┬→ quality ───────────────────────────┐
-            ├→ profile (one pod per partition) → drift ─┼→ alert → retrain-decision → retrain
-            └→ performance ───────────────────────┘
+            ├→ profile (one pod per partition) → drift ─┤
+            ├→ performance ───────────────────────┼→ alert → retrain-decision → retrain
+            └→ explanation ───────────────────────┘
 ``retrain`` is a ``resource`` template: it creates a Workflow from the training
 WorkflowTemplate, only when the decision step (guardrails: cooldown, once per period, never
 while training is running) says so.
@@ -135,6 +136,22 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             memory="4Gi",
             **common,
         )
+        explanation = step(
+            "explanation",
+            args=[
+                "--seed",
+                SEED,
+                "--window-uri",
+                "{{inputs.parameters.window_uri}}",
+                "--reference-run-id",
+                "{{inputs.parameters.reference_run_id}}",
+            ],
+            inputs=["window_uri", "reference_run_id"],
+            outputs=["run_id", "findings_uri"],
+            optional_outputs=["findings_uri"],
+            memory="2Gi",
+            **common,
+        )
         alert = step(
             "alert",
             args=[
@@ -147,7 +164,15 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             ],
             inputs=["window_run_id", "findings"],
             outputs=["run_id", "severity"],
-            secrets=("slack-webhook-url", "pagerduty-routing-key", "mlflow-tracking-password"),
+            secrets=(
+                "slack-webhook-url",
+                "slack-webhook-url-warning",
+                "slack-webhook-url-critical",
+                "pagerduty-routing-key",
+                "smtp-username",
+                "smtp-password",
+                "mlflow-tracking-password",
+            ),
             state=True,
             **common,
         )
@@ -198,6 +223,11 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
                 when=NOT_EMPTY,
                 arguments={"window_uri": _out("window", "window_uri")} | ref,
             )
+            t_explanation = explanation(
+                name="explanation",
+                when=NOT_EMPTY,
+                arguments={"window_uri": _out("window", "window_uri")} | ref,
+            )
             t_alert = alert(
                 name="alert",
                 arguments={
@@ -205,7 +235,8 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
                     "findings": (
                         f'{{"quality": "{_out("quality", "findings_uri")}", '
                         f'"drift": "{_out("drift", "findings_uri")}", '
-                        f'"performance": "{_out("performance", "findings_uri")}"}}'
+                        f'"performance": "{_out("performance", "findings_uri")}", '
+                        f'"explanation": "{_out("explanation", "findings_uri")}"}}'
                     ),
                 },
             )
@@ -217,12 +248,13 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
                 when=f"{_out('retrain-decision', 'retrain')} == true",
                 arguments={"seed": SEED},
             )
-            t_window >> [t_quality, t_profile, t_performance]
+            t_window >> [t_quality, t_profile, t_performance, t_explanation]
             t_profile >> t_drift
             t_drift.when = NOT_EMPTY
             t_alert.depends = (
                 "quality && (drift.Succeeded || drift.Skipped || drift.Omitted)"
                 " && (performance.Succeeded || performance.Skipped)"
+                " && (explanation.Succeeded || explanation.Skipped)"
             )
             t_alert >> t_decide >> t_retrain
     return [cron]

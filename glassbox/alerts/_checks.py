@@ -29,6 +29,8 @@ CHECKS: dict[str, str] = {
     "performance": "Performance drop (realized)",
     "estimated_performance": "Estimated performance drop (CBPE)",
     "concept_drift": "Concept drift",
+    "explanation_drift": "Explanation drift",
+    "target_drift": "Target drift",
     "alert_delivery_failure": "Alert delivery failure",
     "cron_silent": "Cron silent",
     "pipeline_failure": "Pipeline failure",

@@ -3,13 +3,16 @@
 ``build_audit`` turns a scored batch into an audit table (no feature values) and a manifest;
 ``verify_chain`` rechecks a table against its manifest; ``find_record`` and
 ``verify_scored_file`` answer "was this prediction made on these inputs, and by which model?";
-``log_audit`` / ``load_audit_tables`` keep audits on the score step's MLflow run.
+``log_audit`` / ``load_audit_tables`` keep audits on the score step's MLflow run;
+``derive_prediction_ids`` gives rows without an id column deterministic ids and ``find_row``
+looks such a row up.
 The canonical encoding is specified in docs/audit.md. Two engines write it: the reference one
 (one Python call per value) and a native one (compiled loops, same bytes) that large batches
 use, and every batch after ``warm_up()`` (servers call it at start).
 """
 
 from glassbox.audit._build import TABLE_COLUMNS, AuditBatch, build_audit, prediction_texts
+from glassbox.audit._derived import derive_prediction_ids, derived_id, find_row
 from glassbox.audit._encoding import ENCODING_VERSION, canonical_record, encode_value
 from glassbox.audit._engine import ENGINE_ENV, EngineInfo, warm_up
 from glassbox.audit._engine import info as engine_info
@@ -50,9 +53,12 @@ __all__ = [
     "build_audit",
     "canonical_record",
     "decode_prediction",
+    "derive_prediction_ids",
+    "derived_id",
     "encode_value",
     "engine_info",
     "find_record",
+    "find_row",
     "key_from_env",
     "load_audit_tables",
     "log_audit",
