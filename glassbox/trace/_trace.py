@@ -95,7 +95,10 @@ def _matches(query: str, tables: list[tuple[str, Any, Any]]) -> list[tuple[int, 
 
 
 def _row_matches(text: str, tables: list[tuple[str, Any, Any]]) -> list[tuple[int, int, str]]:
-    from glassbox.audit import find_record, key_from_env
+    """The record of a scored row (its features, plus its id and timestamp when the data has
+    those columns), found as ``glassbox audit verify --row`` finds it."""
+    from glassbox._audit_cli import _model_ready
+    from glassbox.audit import find_row, key_from_env
     from glassbox.config import settings
 
     data = settings().data
@@ -103,17 +106,17 @@ def _row_matches(text: str, tables: list[tuple[str, Any, Any]]) -> list[tuple[in
         row = json.loads(text)
     except json.JSONDecodeError as exc:
         raise GlassboxError(f"row: not valid JSON ({exc.msg} at char {exc.pos})") from None
-    needed = [data.id_column, data.timestamp_column, *data.features]
-    missing = [c for c in needed if not isinstance(row, dict) or c not in row]
+    roles = [c for c in (data.id_column, data.timestamp_column) if c]
+    missing = [c for c in [*roles, *data.features] if not isinstance(row, dict) or c not in row]
     if missing:
-        raise GlassboxError(f"row: missing {missing} (needs id, timestamp and every feature)")
+        raise GlassboxError(f"row: missing {missing} (needs every feature and {roles})")
     sources = [(run_id, table) for run_id, table, _ in tables]
-    match = find_record(
-        {f: row[f] for f in data.features},
-        row[data.id_column],
-        row[data.timestamp_column],
+    match = find_row(
+        _model_ready(row, data),
         sources,
         key=key_from_env(),
+        prediction_id=row[data.id_column] if data.id_column else None,
+        event_timestamp=row[data.timestamp_column] if data.timestamp_column else None,
     )
     if match.location is None:
         raise PredictionNotFoundError(f"not found: {match.describe()}")
