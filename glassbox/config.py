@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from glassbox.delivery._settings import DeliverySettings
 from glassbox.errors import ConfigError
 
 DEFAULT_CONFIG = Path("mlruns_config/glassbox.yaml")
@@ -96,6 +97,7 @@ class Settings(_Section):
     gate: GateSettings = GateSettings()
     explain: ExplainSettings = ExplainSettings()
     pricing: dict[str, float] = Field(default_factory=lambda: {"local": 0.0})
+    delivery: DeliverySettings = DeliverySettings()
     # Sections owned by other modules (monitoring thresholds, alert routing) are validated there.
     monitoring: dict[str, Any] = Field(default_factory=dict)
     alerts: dict[str, Any] = Field(default_factory=dict)

@@ -26,7 +26,7 @@ from glassbox.drift._shard import (
     merge,
     profile_shard,
 )
-from glassbox.drift._stats import EPSILON
+from glassbox.drift._stats import EPSILON, chi2_homogeneity, js_distance, kl_divergence, psi
 from glassbox.drift._thresholds import (
     DriftThresholds,
     DynamicThreshold,
@@ -55,6 +55,10 @@ __all__ = [
     "Severity",
     "ShardProfile",
     "StaticThreshold",
+    "chi2_homogeneity",
+    "js_distance",
+    "kl_divergence",
     "merge",
     "profile_shard",
+    "psi",
 ]
