@@ -87,10 +87,10 @@ class AnalysisSettings(_Frozen):
     seed: int | None = Field(0, description="bootstrap seed (None: fresh each run)")
     error_rate: Criterion = Criterion(min_samples=6000, tolerance=0.001, relative_tolerance=0.25)
     latency_p95: LatencyCriterion = LatencyCriterion(
-        quantile=0.95, min_samples=2000, tolerance=0.005, relative_tolerance=0.2
+        quantile=0.95, min_samples=2000, tolerance=0.002, relative_tolerance=0.2
     )
     latency_p99: LatencyCriterion = LatencyCriterion(
-        quantile=0.99, min_samples=2000, tolerance=0.01, relative_tolerance=0.25
+        quantile=0.99, min_samples=2000, tolerance=0.005, relative_tolerance=0.25
     )
     score_shift: ScoreShiftCriterion = ScoreShiftCriterion()
     agreement: AgreementCriterion = AgreementCriterion()

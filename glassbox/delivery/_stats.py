@@ -8,8 +8,9 @@ the unpooled one, as is conventional, so the two may disagree at the boundary).
 - error rate: two-proportion z-test (pooled variance under H0), Wald interval;
 - latency percentiles: bootstrap of the percentile difference. Raw samples are resampled
   exactly and cheaply through order statistics (the r-th order statistic of a bootstrap sample
-  is ``x[ceil(n U)]`` with ``U ~ Beta(r, n - r + 1)``), histograms (Prometheus) by multinomial
-  resampling of the bucket counts and Prometheus' ``histogram_quantile`` interpolation;
+  is ``x[ceil(n U)]`` with ``U ~ Beta(r, n - r + 1)``), histograms (Prometheus) likewise for a
+  multinomial resampling of the bucket counts, with Prometheus' ``histogram_quantile``
+  interpolation;
 - ROC AUC: DeLong's test, paired (both models scored the same labelled rows: the shadow log) or
   unpaired (separate traffic), with the fast midrank algorithm of Sun & Xu (2014);
 - accuracy: paired McNemar-style z-test on the discordant rows, or a two-proportion test;
@@ -169,9 +170,7 @@ def histogram_quantile_difference(
     b = np.asarray(challenger_counts, dtype=np.int64)
 
     def boot(counts: npt.NDArray[np.int64]) -> FloatArray:
-        total = int(counts.sum())
-        draws = rng.multinomial(total, counts / total, size=resamples)
-        return histogram_quantile(edges, draws, q)
+        return _bootstrap_histogram_quantiles(edges, counts, q, resamples, rng)
 
     return _bootstrap_comparison(
         (float(histogram_quantile(edges, a, q)[0]), float(histogram_quantile(edges, b, q)[0])),
@@ -180,6 +179,38 @@ def histogram_quantile_difference(
         alpha=alpha,
         test=f"bootstrap of the histogram p{q * 100:g} difference ({resamples} resamples)",
     )
+
+
+def _bootstrap_histogram_quantiles(
+    bounds: FloatArray, counts: npt.NDArray[np.int64], q: float, resamples: int,
+    rng: np.random.Generator,
+) -> FloatArray:  # fmt: skip
+    """Bootstrap distribution of ``histogram_quantile`` of a multinomially resampled histogram,
+    drawn exactly without drawing the histograms.
+
+    ``histogram_quantile`` picks the bucket holding the r-th smallest observation (r =
+    ceil(q n)) and interpolates with the counts below and inside that bucket. A resampled
+    histogram is n uniforms U mapped through the bucket CDF F; its r-th order statistic is
+    ``U_(r) ~ Beta(r, n - r + 1)``, which fixes the bucket j. Given ``U_(r) = u``, the other r-1
+    draws are uniform on (0, u) and the n-r others uniform on (u, 1), so the count below bucket
+    j is Binomial(r-1, F[j-1]/u) and the count inside it is the rest of those r-1, plus the r-th
+    itself, plus Binomial(n-r, (F[j]-u)/(1-u)).
+    """
+    total = int(counts.sum())
+    rank = q * total
+    r = max(1, math.ceil(rank))
+    cdf = np.cumsum(counts) / total
+    u = rng.beta(r, total - r + 1, size=resamples)
+    bucket = np.minimum(np.searchsorted(cdf, u, side="left"), counts.size - 1)
+    before = np.where(bucket > 0, cdf[np.maximum(bucket - 1, 0)], 0.0)
+    below = rng.binomial(r - 1, np.clip(before / u, 0.0, 1.0))
+    above = rng.binomial(total - r, np.clip((cdf[bucket] - u) / (1 - u), 0.0, 1.0))
+    inside = (r - 1 - below) + 1 + above
+    finite = bucket < bounds.size
+    upper = bounds[np.minimum(bucket, bounds.size - 1)]
+    lower = np.where(bucket > 0, bounds[np.maximum(bucket - 1, 0)], min(0.0, float(bounds[0])))
+    values = lower + (upper - lower) * (rank - below) / inside
+    return np.asarray(np.where(finite, values, bounds[-1]), dtype=np.float64)
 
 
 # -- ROC AUC (DeLong) --------------------------------------------------------------------------
