@@ -27,28 +27,17 @@ def slack(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer
 
 @pytest.fixture(scope="session")
 def template_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A migrated SQLite store holding one real logged model (made once: MLflow's schema
-    migrations and model logging take seconds); tests copy the database file."""
+    """A migrated SQLite store (made once: MLflow's schema migrations take seconds; tests copy
+    the database file) and a model directory versions are registered from. The lifecycle only
+    moves aliases and tags, so the model is an MLmodel file without flavours."""
     import mlflow
-    import mlflow.sklearn
-    import numpy as np
-    from sklearn.dummy import DummyClassifier
+    from mlflow.models import Model
 
     root = tmp_path_factory.mktemp("template-store")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        experiment = mlflow.create_experiment("models", artifact_location=(root / "a").as_uri())
-        with mlflow.start_run(experiment_id=experiment):
-            info = mlflow.sklearn.log_model(
-                DummyClassifier().fit(np.zeros((4, 1)), np.array([0, 1, 0, 1])),
-                name="model",
-                pip_requirements=["scikit-learn"],
-            )
-    finally:
-        mlflow.set_tracking_uri(previous)
-    return root / "mlflow.db", info.model_uri
+    mlflow.MlflowClient(tracking_uri=f"sqlite:///{root / 'mlflow.db'}").search_experiments()
+    (root / "model").mkdir()
+    Model().save(str(root / "model" / "MLmodel"))
+    return root / "mlflow.db", (root / "model").as_uri()
 
 
 @pytest.fixture
