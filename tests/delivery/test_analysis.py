@@ -12,6 +12,7 @@ from glassbox.delivery import EXIT_CODES, AnalysisSettings, Evidence, Labelled, 
 def evidence(
     seed: int = 0,
     n: int = 8000,
+    *,
     errors: tuple[float, float] = (0.01, 0.01),
     slower: float = 1.0,
     shift: float = 0.0,

@@ -59,10 +59,11 @@ def test_rollback_verdict_rejects_then_a_good_challenger_is_promoted(
     gated("fp1")
     gated("fp2")
     bad = shadow_log(tmp_path / "bad.parquet", "2", errors=0.03, seed=1)
+    targets = str(bad.with_suffix(".targets.csv"))
+    out = str(tmp_path / "bad.json")
     result = _invoke(
-        "canary", "analyze", "--shadow", str(bad), "--targets", str(bad.with_suffix(".targets.csv")),
-        "--apply", "--out", str(tmp_path / "bad.json"),
-    )  # fmt: skip
+        "canary", "analyze", "--shadow", str(bad), "--targets", targets, "--apply", "--out", out
+    )
     assert result.exit_code == 1, result.output
     assert "challenger v2 against champion v1 (shadow): ROLLBACK" in result.output
     assert "reject challenger: v2 -> -" in result.output
@@ -75,10 +76,8 @@ def test_rollback_verdict_rejects_then_a_good_challenger_is_promoted(
 
     gated("fp3")
     good = shadow_log(tmp_path / "good.parquet", "3", errors=0.01, seed=2)
-    result = _invoke(
-        "canary", "analyze", "--shadow", str(good), "--targets", str(good.with_suffix(".targets.csv")),
-        "--apply",
-    )  # fmt: skip
+    targets = str(good.with_suffix(".targets.csv"))
+    result = _invoke("canary", "analyze", "--shadow", str(good), "--targets", targets, "--apply")
     assert result.exit_code == 0, result.output
     assert "promote champion: v1 -> v3" in result.output
     aliases = {k: str(v) for k, v in client.get_registered_model(MODEL).aliases.items()}

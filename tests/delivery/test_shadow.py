@@ -69,12 +69,15 @@ def test_select_picks_the_commonest_pair_or_names_what_exists(tmp_path: Path) ->
     ("mutate", "message"),
     [
         (lambda d: d.pop("id"), r"s\.jsonl:2: field 'id': Field required"),
-        (lambda d: d["champion"].update(proba=1.5), r":2: field 'champion\.proba': .*less than or equal to 1"),
-        (lambda d: d["challenger"].pop("proba"), r":2: field 'challenger': a side without 'error' needs both 'proba' and 'label'"),
+        (lambda d: d["champion"].update(proba=1.5),
+         r":2: field 'champion\.proba': .*less than or equal to 1"),
+        (lambda d: d["challenger"].pop("proba"),
+         r":2: field 'challenger': a side without 'error' needs both 'proba' and 'label'"),
         (lambda d: d.update(schema_version=2), r":2: field 'schema_version': Input should be 1"),
         (lambda d: d.update(extra=1), r":2: field 'extra': Extra inputs are not permitted"),
         (lambda d: d.update(timestamp="yesterday"), r":2: field 'timestamp'"),
-        (lambda d: d["champion"].update(latency_seconds=-1), r":2: field 'champion\.latency_seconds'"),
+        (lambda d: d["champion"].update(latency_seconds=-1),
+         r":2: field 'champion\.latency_seconds'"),
     ],
 )  # fmt: skip
 def test_a_bad_record_names_file_line_and_field(
