@@ -4,6 +4,11 @@
 directories is validated against the Argo Workflows JSON schema (strict: unknown keys are
 errors) and against the rules Argo's controller applies at submission (template and task
 references, dependency cycles, ``{{...}}`` references, cron schedules, metrics, quantities).
+Argo Rollouts documents (Rollout, AnalysisTemplate, ...) are validated against the Rollouts
+CRD schemas made strict, their pod templates against the upstream Kubernetes schemas, and
+against what the Rollouts controller checks (``_rollouts``: template references, arguments,
+weights, step order; conditions compiled by a port of expr-lang's parser; PromQL parsed by
+promtool).
 """
 
 from glassbox.manifests._finding import Finding, LintError, Severity

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from glassbox.manifests._crd_schema import ROLLOUT_KINDS
 from glassbox.manifests._finding import ARGO_KINDS, Finding, LintError, document_label
+from glassbox.manifests._rollouts import is_rollouts_document, lint_rollouts
 from glassbox.manifests._schema import validate_schema
 from glassbox.manifests._semantic import lint_document
 
@@ -106,8 +108,12 @@ def lint_documents(
         if key[0] in _TEMPLATE_KINDS and isinstance(doc, Mapping):
             catalog[key] = doc
     for file, doc in docs:
+        if is_rollouts_document(doc):
+            continue
         findings.extend(validate_schema(doc, strict=strict, file=file))
         findings.extend(lint_document(doc, file=file, catalog=catalog))
+    rollouts = [(file, doc) for file, doc in docs if is_rollouts_document(doc)]
+    findings.extend(lint_rollouts(rollouts, strict=strict))
     return findings
 
 
@@ -142,14 +148,14 @@ def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def _is_argo(doc: object) -> bool:
-    return isinstance(doc, Mapping) and doc.get("kind") in ARGO_KINDS
+    return isinstance(doc, Mapping) and doc.get("kind") in (*ARGO_KINDS, *ROLLOUT_KINDS)
 
 
 def _misspelt_kind(doc: object) -> str | None:
     if not isinstance(doc, Mapping) or not str(doc.get("apiVersion", "")).startswith("argoproj.io"):
         return None
     kind = str(doc.get("kind"))
-    close = difflib.get_close_matches(kind, ARGO_KINDS, n=1, cutoff=0.8)
+    close = difflib.get_close_matches(kind, (*ARGO_KINDS, *ROLLOUT_KINDS), n=1, cutoff=0.8)
     return f"unknown kind '{kind}' (did you mean '{close[0]}'?)" if close else None
 
 
