@@ -46,7 +46,7 @@ check:
     {{venv}}/bin/ruff check .
     {{venv}}/bin/ruff format --check .
     {{venv}}/bin/mypy
-    {{venv}}/bin/glassbox lint k8s/workflows k8s/rollouts
+    {{venv}}/bin/glassbox lint
     {{venv}}/bin/glassbox compile --check
 
 # set up, then run the test suite (what CI runs)

@@ -1,4 +1,7 @@
-"""Lint Argo Rollouts documents: strict CRD schema + what the controller checks at runtime.
+"""Lint Argo Rollouts documents: what the controller checks and the CRD schema cannot see.
+
+(The structure itself, strictly against the CRD schemas and the embedded Kubernetes types, is
+``validate_k8s_object``'s job, see ``_crd``.)
 
 For a Rollout (from ``pkg/apis/rollouts/validation`` and ``utils/analysis`` of Argo Rollouts
 v1.9): the selector matches the pod template's labels; a canary step has exactly one type;
@@ -25,35 +28,42 @@ from glassbox.manifests._analysis_rules import (
     go_duration,
     lint_template,
 )
-from glassbox.manifests._crd_schema import ROLLOUT_KINDS, validate_crd
 from glassbox.manifests._finding import Collector, Finding, document_label, join, names
 
 STEP_TYPES = ("setWeight", "pause", "analysis", "experiment", "setCanaryScale",
               "setHeaderRoute", "setMirrorRoute", "plugin")  # fmt: skip
 _NEEDS_ROUTER = ("setCanaryScale", "setHeaderRoute", "setMirrorRoute")
 _TEMPLATE_KINDS = ("AnalysisTemplate", "ClusterAnalysisTemplate")
+ROLLOUT_KINDS = ("Rollout", *_TEMPLATE_KINDS)
 _METADATA_PATH = re.compile(r"^metadata\.(name|namespace|uid|(labels|annotations)\['([^']+)'\])$")
 
 Catalog = dict[tuple[str, str], Mapping[str, Any]]
 
 
 def is_rollouts_document(doc: object) -> bool:
-    return isinstance(doc, Mapping) and doc.get("kind") in ROLLOUT_KINDS
+    return (
+        isinstance(doc, Mapping)
+        and str(doc.get("apiVersion", "")).startswith("argoproj.io/")
+        and doc.get("kind") in ROLLOUT_KINDS
+    )
 
 
-def lint_rollouts(documents: Iterable[tuple[str, object]], *, strict: bool = True) -> list[Finding]:
-    """Schema and controller findings for the Argo Rollouts documents, linted as one set."""
-    docs = [(file, doc) for file, doc in documents if isinstance(doc, Mapping)]
+def lint_rollouts(documents: Iterable[tuple[str, object]]) -> list[Finding]:
+    """The controller's findings for the Argo Rollouts documents among ``documents`` (one set:
+    a Rollout's analysis finds its templates among them)."""
+    docs = [
+        (file, doc)
+        for file, doc in documents
+        if isinstance(doc, Mapping) and is_rollouts_document(doc)
+    ]
     catalog: Catalog = {}
     for _, doc in docs:
         name = (doc.get("metadata") or {}).get("name")
         if doc.get("kind") in _TEMPLATE_KINDS and isinstance(name, str):
             catalog[(str(doc["kind"]), name)] = doc
-    findings: list[Finding] = []
     collectors: list[Collector] = []
     queries: list[Query] = []
     for file, doc in docs:
-        findings.extend(validate_crd(doc, strict=strict, file=file))
         out = Collector(file, document_label(doc))
         collectors.append(out)
         if doc.get("kind") == "Rollout":
@@ -61,7 +71,7 @@ def lint_rollouts(documents: Iterable[tuple[str, object]], *, strict: bool = Tru
         elif doc.get("kind") in _TEMPLATE_KINDS:
             lint_template(doc, out, queries)
     check_queries(queries)
-    return findings + [f for out in collectors for f in out.findings]
+    return [f for out in collectors for f in out.findings]
 
 
 def lint_rollout(doc: Mapping[str, Any], out: Collector, catalog: Catalog) -> None:
@@ -130,7 +140,7 @@ def _canary(
 
 def _step_type(step: Mapping[str, Any], path: str, *, routed: bool, out: Collector) -> None:
     kinds = [k for k in STEP_TYPES if step.get(k) is not None]
-    if not kinds:
+    if not kinds and not set(step) - set(STEP_TYPES):  # unknown keys: the schema's finding
         out.error(path, "a step needs one of " + ", ".join(STEP_TYPES))
     elif len(kinds) > 1:
         out.error(path, f"one type per step, this one has {', '.join(kinds)}")
