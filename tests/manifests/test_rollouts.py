@@ -88,7 +88,8 @@ BROKEN: dict[str, tuple[Callable[[Docs], None], str, str]] = {
     "misspelt key": (
         lambda d: _step(d, 0).update(setWeigth=_step(d, 0).pop("setWeight")),
         f"{STEPS}[0].setWeigth",
-        "unknown field 'setWeigth' in Rollout.spec.strategy.canary.steps (did you mean 'setWeight'?)",
+        "unknown field 'setWeigth' in Rollout.spec.strategy.canary.steps "
+        "(did you mean 'setWeight'?)",
     ),
     "weights out of order": (
         lambda d: _step(d, 3).update(setWeight=5),
