@@ -46,7 +46,7 @@ _LAZY = {
     "glassbox.delivery._run": ("AnalyzeOptions", "AnalyzeResult", "run_analysis"),
     "glassbox.delivery._shadow": ("SCHEMA_VERSION", "ShadowLog", "ShadowRecord", "SideOutcome",
                                   "read_shadow_log", "write_shadow_log"),
-    "glassbox.delivery._triggers": ("TriggerDecision", "TriggerEngine"),
+    "glassbox.delivery._triggers": ("TriggerDecision", "TriggerEngine", "act"),
 }  # fmt: skip
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -87,7 +87,7 @@ if TYPE_CHECKING:
         read_shadow_log,
         write_shadow_log,
     )
-    from glassbox.delivery._triggers import TriggerDecision, TriggerEngine
+    from glassbox.delivery._triggers import TriggerDecision, TriggerEngine, act
 
 
 def __getattr__(name: str) -> Any:
@@ -128,6 +128,7 @@ __all__ = [
     "TriggerError",
     "TriggerRule",
     "Verdict",
+    "act",
     "analyze",
     "announce",
     "from_shadow",
