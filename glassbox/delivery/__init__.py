@@ -47,6 +47,7 @@ _LAZY = {
     "glassbox.delivery._shadow": ("SCHEMA_VERSION", "ShadowLog", "ShadowRecord", "SideOutcome",
                                   "read_shadow_log", "write_shadow_log"),
     "glassbox.delivery._triggers": ("TriggerDecision", "TriggerEngine", "act"),
+    "glassbox.delivery._window": ("trigger_names", "window_metrics"),
 }  # fmt: skip
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 
@@ -88,6 +89,7 @@ if TYPE_CHECKING:
         write_shadow_log,
     )
     from glassbox.delivery._triggers import TriggerDecision, TriggerEngine, act
+    from glassbox.delivery._window import trigger_names, window_metrics
 
 
 def __getattr__(name: str) -> Any:
@@ -143,5 +145,7 @@ __all__ = [
     "rollback",
     "run_analysis",
     "targets_frame",
+    "trigger_names",
+    "window_metrics",
     "write_shadow_log",
 ]

@@ -143,6 +143,12 @@ class RollbackGuard(_Frozen):
     enabled: bool = True
     max_per_period: int = Field(1, ge=1)
     period_hours: float = Field(24.0, gt=0)
+    max_champion_age_hours: float = Field(
+        168.0,
+        gt=0,
+        description="roll back only a champion promoted this recently: an older one that meets "
+        "drift needs retraining, not its predecessor",
+    )
 
 
 def _default_severities() -> dict[MoveKind, Level]:

@@ -190,8 +190,10 @@ def act(
     alerts_section: Mapping[str, Any] | None = None,
     handlers: Mapping[str, Handler] | None = None,
     run_url: str | None = None,
+    guard: RollbackGuard | None = None,
 ) -> list[str]:
     """Carry out the fired decisions; one line per decision saying what happened."""
+    guard = guard or RollbackGuard()
     lines = []
     for decision in decisions:
         if not decision.fired:
@@ -201,17 +203,28 @@ def act(
         if custom is not None:
             lines.append(f"{decision.rule.key}: {custom(decision)}")
         elif decision.action == "rollback" and life is not None:
-            lines.append(f"{decision.rule.key}: {_rollback(decision, life, alerts_section)}")
+            result = _rollback(decision, life, alerts_section, guard)
+            lines.append(f"{decision.rule.key}: {result}")
         else:
             lines.append(f"{decision.rule.key}: {_alert(decision, alerts_section, run_url)}")
     return lines
 
 
 def _rollback(
-    decision: TriggerDecision, life: Lifecycle, alerts_section: Mapping[str, Any] | None
+    decision: TriggerDecision,
+    life: Lifecycle,
+    alerts_section: Mapping[str, Any] | None,
+    guard: RollbackGuard,
 ) -> str:
     from glassbox.delivery._lifecycle import announce, rollback
 
+    age = _champion_age(life)
+    if age is not None and age > timedelta(hours=guard.max_champion_age_hours):
+        return (
+            f"rollback not done: the champion has served {age.total_seconds() / 3600:.0f} h, "
+            f"longer than {guard.max_champion_age_hours:g} h (automatic_rollback."
+            "max_champion_age_hours): retrain rather than restore an older model"
+        )
     try:
         move = rollback(life, f"trigger {decision.reason}", actor="glassbox-trigger")
     except DeliveryError as exc:
@@ -219,6 +232,19 @@ def _rollback(
     return f"{move.describe()} (decision run {move.run_id}); " + announce(
         move, "critical", alerts_section
     )
+
+
+def _champion_age(life: Lifecycle) -> timedelta | None:
+    """How long the current champion has held the alias (None: no record of its move)."""
+    from glassbox.delivery._records import history
+
+    champion = life.version_of(life.champion_alias)
+    moves = [
+        m
+        for m in history(life.experiment, life.model)
+        if m.status == "FINISHED" and m.alias == life.champion_alias and m.to_version == champion
+    ]
+    return datetime.now(UTC) - moves[-1].at if moves else None
 
 
 def _alert(
