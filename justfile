@@ -57,8 +57,10 @@ test *ARGS: setup
 test-e2e *ARGS: setup
     {{venv}}/bin/pytest -m e2e {{ARGS}}
 
-# benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy
+# benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy,
+# canary analysis over repeated trials (false rollbacks, detection)
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
+    {{py}} bench/canary.py {{ARGS}}
