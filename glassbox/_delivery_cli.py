@@ -7,6 +7,7 @@ non-zero exit (2 for ``canary analyze``, whose 0/1/3 are verdicts).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -96,6 +97,16 @@ def _announce(move: AliasMove) -> None:
     typer.echo(announce(move, severity, conf.alerts))
 
 
+def _move(name: str | None, analysis: str | None, action: Callable[..., AliasMove]) -> None:
+    """Resolve the model, load the evidence, move the alias, announce it; errors in one line."""
+    try:
+        life = _lifecycle(name)
+        move = action(life, _load_analysis(analysis))
+    except GlassboxError as exc:
+        _fail(str(exc))
+    _announce(move)
+
+
 @model_app.command()
 def promote(
     name: NameArg = None,
@@ -107,12 +118,11 @@ def promote(
     """Move @champion to the challenger (the challenger alias is dropped)."""
     from glassbox import delivery
 
-    try:
-        life = _lifecycle(name)
-        move = delivery.promote(life, reason, version=version, analysis=_load_analysis(analysis))
-    except GlassboxError as exc:
-        _fail(str(exc))
-    _announce(move)
+    _move(
+        name,
+        analysis,
+        lambda life, found: delivery.promote(life, reason, version=version, analysis=found),
+    )
 
 
 @model_app.command()
@@ -126,12 +136,9 @@ def rollback(
     """Move @champion back to the previous champion (recorded moves), or to --to."""
     from glassbox import delivery
 
-    try:
-        life = _lifecycle(name)
-        move = delivery.rollback(life, reason, to=to, analysis=_load_analysis(analysis))
-    except GlassboxError as exc:
-        _fail(str(exc))
-    _announce(move)
+    _move(
+        name, analysis, lambda life, found: delivery.rollback(life, reason, to=to, analysis=found)
+    )
 
 
 @model_app.command()
@@ -139,12 +146,7 @@ def reject(name: NameArg = None, *, reason: Reason, analysis: AnalysisOpt = None
     """Drop the @challenger alias (its canary failed); the champion stays."""
     from glassbox import delivery
 
-    try:
-        life = _lifecycle(name)
-        move = delivery.reject(life, reason, analysis=_load_analysis(analysis))
-    except GlassboxError as exc:
-        _fail(str(exc))
-    _announce(move)
+    _move(name, analysis, lambda life, found: delivery.reject(life, reason, analysis=found))
 
 
 @model_app.command()
