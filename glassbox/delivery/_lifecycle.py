@@ -114,6 +114,8 @@ def register_gated(
     run_id = records.open_decision(life.experiment, move)
     status = "champion" if champion is None else "challenger"
     records.set_version_tags(life.model, version, {"status": status, "decision_run_id": run_id})
+    if previous is not None:  # a waiting challenger replaced by a newer gated version
+        records.set_version_tags(life.model, previous, {"status": "superseded"})
     records.close_decision(run_id, move.model_copy(update={"run_id": run_id}), None)
     return Registration(version, alias, champion)
 

@@ -52,6 +52,7 @@ def test_first_gated_version_is_champion_then_later_ones_are_challengers(
         ("register", "challenger", "2", "3"),
     ]
     assert _client().get_model_version(MODEL, "3").tags["glassbox.delivery.status"] == "challenger"
+    assert _client().get_model_version(MODEL, "2").tags["glassbox.delivery.status"] == "superseded"
 
 
 def test_promote_moves_champion_records_who_why_and_alerts(
