@@ -1,7 +1,7 @@
 """Does an Argo Rollouts condition compile? A Python port of expr-lang's lexer and parser.
 
 Argo Rollouts evaluates ``successCondition`` / ``failureCondition`` with expr-lang
-(github.com/expr-lang/expr, v1.17 in Rollouts v1.9): ``expr.Compile(condition,
+(the Go module expr-lang/expr, v1.17 in Rollouts v1.9): ``expr.Compile(condition,
 expr.Env(env))`` with ``env = {result, asInt, asFloat, isNaN, isInf, isNil, default}``. This
 module follows expr's ``parser/lexer`` states and ``parser/parser.go`` (operator table and
 precedences of ``parser/operator``, predicates with ``{...}`` closures and ``#`` pointers,
