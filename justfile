@@ -64,3 +64,7 @@ bench *ARGS: setup
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
     {{py}} bench/canary.py {{ARGS}}
+
+# podman build on a debootstrap base (no registry), then the training pipeline inside it
+image TAG="localhost/glassbox-mlops:dev":
+    scripts/image.sh {{TAG}}

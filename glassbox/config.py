@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from glassbox.delivery._settings import DeliverySettings
 from glassbox.errors import ConfigError
@@ -40,8 +47,10 @@ class DataSettings(_Section):
     reference: str = "nannyml:car_loan"
     production: str = "nannyml:car_loan"
     targets: str = "nannyml:car_loan"
-    id_column: str = "id"
-    timestamp_column: str = "timestamp"
+    # None (or empty): the data has no such column; see glassbox.features (derived ids, row
+    # order, one partition).
+    id_column: str | None = "id"
+    timestamp_column: str | None = "timestamp"
     target_column: str = "repaid"
     numeric_features: tuple[str, ...] = (
         "car_value",
@@ -59,6 +68,11 @@ class DataSettings(_Section):
     @property
     def features(self) -> tuple[str, ...]:
         return self.numeric_features + self.categorical_features
+
+    @field_validator("id_column", "timestamp_column", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _features_disjoint(self) -> DataSettings:

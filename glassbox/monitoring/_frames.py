@@ -3,7 +3,8 @@
 Every check raises :class:`MonitoringInputError` with one line naming the frame, the column and
 what was expected. Frames come back with canonical dtypes (numeric features float64, categorical
 features strings with missing values kept, timestamps naive datetimes), ordered by
-(timestamp, id) and re-indexed from 0.
+(timestamp, id) and re-indexed from 0. Data without a timestamp column keeps its row order; data
+without an id column carries the derived ``row_id`` (glassbox.features).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from glassbox.features import id_name
 from glassbox.monitoring._errors import MonitoringInputError
 from glassbox.monitoring._results import TargetCoverage
 
@@ -111,21 +113,27 @@ def _ordered(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return df.sort_values(order, kind="stable").reset_index(drop=True)
 
 
+def _times(timestamp_column: str | None) -> list[str]:
+    """The timestamp column as a list: empty for data without one (rows keep their order)."""
+    return [timestamp_column] if timestamp_column else []
+
+
 def prepare_reference(
     reference: pd.DataFrame, data: DataSettings, settings: MonitorSettings
 ) -> pd.DataFrame:
     """The model's training history with its own predictions and the targets, canonicalised."""
     what = "reference"
     ts, target = data.timestamp_column, data.target_column
-    cols = [ts, *data.features, target, settings.y_pred_proba, settings.y_pred]
+    cols = [*_times(ts), *data.features, target, settings.y_pred_proba, settings.y_pred]
     require_columns(reference, cols, what)
     out = canonical_features(
         reference.loc[:, cols], data.numeric_features, data.categorical_features, what
     )
-    out[ts] = _timestamps(out[ts], what)
+    if ts:
+        out[ts] = _timestamps(out[ts], what)
     out[target] = _binary(out[target], what)
     _model_outputs(out, settings, what)
-    return _ordered(out, [ts])
+    return _ordered(out, _times(ts))
 
 
 def prepare_window(
@@ -138,8 +146,8 @@ def prepare_window(
     import pandas as pd
 
     what = "predictions"
-    id_col, ts, target = data.id_column, data.timestamp_column, data.target_column
-    cols = [id_col, ts, *data.features, settings.y_pred_proba, settings.y_pred]
+    id_col, ts, target = id_name(data), data.timestamp_column, data.target_column
+    cols = [id_col, *_times(ts), *data.features, settings.y_pred_proba, settings.y_pred]
     require_columns(predictions, cols, what)
     duplicated = predictions[id_col].duplicated()
     if duplicated.any():
@@ -156,7 +164,8 @@ def prepare_window(
         data.categorical_features,
         what,
     )
-    out[ts] = _timestamps(out[ts], what)
+    if ts:
+        out[ts] = _timestamps(out[ts], what)
     _model_outputs(out, settings, what)
     received = int(out[target].notna().sum()) if own_targets else 0
     if own_targets:
@@ -178,13 +187,13 @@ def prepare_window(
         matched=matched,
         unmatched_targets=received - matched,
     )
-    return _ordered(out, [ts, id_col]), coverage
+    return (_ordered(out, [ts, id_col]) if ts else out.reset_index(drop=True)), coverage
 
 
 def _target_table(targets: pd.DataFrame, data: DataSettings) -> pd.Series:
     """Arrived targets indexed by prediction id (one per id; repeats must agree)."""
     what = "targets"
-    id_col, target = data.id_column, data.target_column
+    id_col, target = id_name(data), data.target_column
     require_columns(targets, [id_col, target], what, allow_empty=True)
     arrived = targets.loc[targets[target].notna(), [id_col, target]].copy()
     arrived[target] = _binary(arrived[target], what)

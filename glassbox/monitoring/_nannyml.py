@@ -65,7 +65,7 @@ class NannyMonitor:
         frame = prepare_reference(reference, self.data, self.settings)
         self._check_reference_chunks(frame)
         calculators = self._build()
-        inputs = frame.loc[:, [self.data.timestamp_column, *self.data.features]]
+        inputs = frame.loc[:, self._inputs]
         with _nannyml_errors("fit"):
             calculators.univariate.fit(inputs)
             calculators.multivariate.fit(inputs)
@@ -86,7 +86,7 @@ class NannyMonitor:
             raise MonitoringError("calculate: the monitor is not fitted; call fit(reference) first")
         frame, coverage = prepare_window(predictions, targets, self.data, self.settings)
         calc = self._calculators
-        inputs = frame.loc[:, [self.data.timestamp_column, *self.data.features]]
+        inputs = frame.loc[:, self._inputs]
         unlabelled = frame.drop(columns=[self.data.target_column])
         with _nannyml_errors("calculate"), self._restored(calc), _quiet_window_warnings():
             raw = RawResults(
@@ -106,10 +106,20 @@ class NannyMonitor:
             for calculator, result in zip(calculators.all(), self._reference_results, strict=True):
                 calculator.result = result
 
+    @property
+    def _inputs(self) -> list[str]:
+        ts = self.data.timestamp_column
+        return [*([ts] if ts else []), *self.data.features]
+
     def _check_reference_chunks(self, frame: pd.DataFrame) -> None:
         """Reference-derived thresholds need at least two reference chunks."""
         settings = self.settings
         if settings.chunk_period is not None:
+            if not self.data.timestamp_column:
+                raise MonitoringInputError(
+                    f"chunk_period {settings.chunk_period!r} needs a timestamp column; the data "
+                    "has none (data.timestamp_column is null): set chunk_size instead"
+                )
             ts = frame[self.data.timestamp_column]
             chunks = int(ts.dt.to_period(settings.chunk_period).nunique())
         else:

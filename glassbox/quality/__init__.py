@@ -22,6 +22,7 @@ pandas is imported when a function needs it, not when this package is imported.
 
 from glassbox.quality._contract import ColumnContract, DataContract, Kind, Role
 from glassbox.quality._findings import CHECKS, Detail, QualityFinding, worst_severity
+from glassbox.quality._infer import FeatureGuess, dtype_kind, guess_feature
 from glassbox.quality._io import read_table
 from glassbox.quality._monitor import quality_findings
 from glassbox.quality._thresholds import (
@@ -42,6 +43,7 @@ __all__ = [
     "ContractViolationError",
     "DataContract",
     "Detail",
+    "FeatureGuess",
     "Kind",
     "OutlierThresholds",
     "QualityFinding",
@@ -49,6 +51,8 @@ __all__ = [
     "Role",
     "Severity",
     "ShareThreshold",
+    "dtype_kind",
+    "guess_feature",
     "quality_findings",
     "read_table",
     "validate_batch",

@@ -6,6 +6,7 @@ the step's nested run with system metrics on, tags it with the glass-box record 
 everything the step logged in batches when it ends.
 """
 
+from glassbox.tracking._access import access_errors, auth_client, check_write_access
 from glassbox.tracking._context import StepContext, step_run
 from glassbox.tracking._identity import Identity, code_tags, current_identity, people_tags
 from glassbox.tracking._seeds import seed_everything
@@ -21,7 +22,10 @@ from glassbox.tracking._store import (
 __all__ = [
     "Identity",
     "StepContext",
+    "access_errors",
     "artifact_root",
+    "auth_client",
+    "check_write_access",
     "code_tags",
     "configure",
     "current_identity",
