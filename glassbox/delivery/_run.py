@@ -112,11 +112,15 @@ def _shadow_evidence(options: AnalyzeOptions, conf: Settings, model: str) -> Evi
     log = type(log)(log.frame[log.frame["model"] == model].reset_index(drop=True), log.files)
     selected = log.select(options.champion_version, options.challenger_version)
     spec = conf.data.targets if options.targets is None else options.targets
-    targets = None if spec.strip().lower() in ("", "none") else _targets(spec, conf)
-    return from_shadow(selected, targets, note="no targets given (--targets none)")
+    if spec.strip().lower() in ("", "none"):
+        return from_shadow(selected, None, note="no targets given (--targets none)")
+    if conf.data.id_column is None:
+        note = "data.id_column is not set: delayed targets cannot be joined to predictions"
+        return from_shadow(selected, None, note=note)
+    return from_shadow(selected, _targets(spec, conf.data.id_column, conf.data.target_column))
 
 
-def _targets(spec: str, conf: Settings) -> pd.DataFrame:
+def _targets(spec: str, id_column: str, target_column: str) -> pd.DataFrame:
     from glassbox.data import read_source
     from glassbox.delivery._evidence import targets_frame
     from glassbox.errors import GlassboxError
@@ -125,7 +129,7 @@ def _targets(spec: str, conf: Settings) -> pd.DataFrame:
         raw, _ = read_source(spec, "targets")
     except GlassboxError as exc:
         raise AnalysisInputError(f"targets {spec}: {exc}") from None
-    return targets_frame(raw, conf.data.id_column, conf.data.target_column)
+    return targets_frame(raw, id_column, target_column)
 
 
 def _parse_time(text: str) -> datetime:
