@@ -57,12 +57,14 @@ test *ARGS: setup
 test-e2e *ARGS: setup
     {{venv}}/bin/pytest -m e2e {{ARGS}}
 
-# benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy
+# benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy,
+# canary analysis over repeated trials (false rollbacks, detection)
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
     {{py}} bench/false_alarms.py
+    {{py}} bench/canary.py {{ARGS}}
 
 # podman build on a debootstrap base (no registry), then the training pipeline inside it
 image TAG="localhost/glassbox-mlops:dev":

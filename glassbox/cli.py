@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from glassbox._delivery_cli import canary_app, model_app
 from glassbox.errors import GlassboxError
 
 app = typer.Typer(
@@ -23,6 +24,8 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="Prediction audit: verify recorded predictions and chains.")
 app.add_typer(audit_app, name="audit")
+app.add_typer(model_app, name="model")
+app.add_typer(canary_app, name="canary")
 
 
 def _fail(message: str, code: int = 1) -> None:

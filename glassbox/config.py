@@ -40,6 +40,7 @@ from pydantic_settings import (
 )
 
 from glassbox.alerts._settings import AlertSettings
+from glassbox.delivery._settings import DeliverySettings
 from glassbox.errors import ConfigError
 from glassbox.monitoring._config import MonitoringSettings
 
@@ -141,6 +142,7 @@ class Settings(BaseSettings):
     pricing: dict[str, float] = Field(default_factory=lambda: {"local": 0.0})
     monitoring: MonitoringSettings = MonitoringSettings()
     alerts: AlertSettings = AlertSettings()
+    delivery: DeliverySettings = DeliverySettings()
 
     @classmethod
     def settings_customise_sources(
