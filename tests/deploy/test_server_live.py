@@ -115,7 +115,11 @@ def test_apply_registry_creates_everything_and_is_idempotent(server: Server, cli
     first = apply_registry(client, registry)
     second = apply_registry(client, registry)
     assert first == second
-    assert set(first.experiment_ids) == {"glassbox-car-loan", "glassbox-car-loan-monitoring"}
+    assert set(first.experiment_ids) == {
+        "glassbox-car-loan",
+        "glassbox-car-loan-monitoring",
+        "glassbox-car-loan-delivery",
+    }
     for spec in registry.experiments:
         experiment = client.get_experiment_by_name(spec.name)
         assert experiment.experiment_id == first.experiment_ids[spec.name]
