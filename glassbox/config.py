@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from glassbox.errors import ConfigError
+from glassbox.serving._settings import ServingSettings
 
 DEFAULT_CONFIG = Path("mlruns_config/glassbox.yaml")
 ENV_PREFIX = "GLASSBOX_"
@@ -95,6 +96,7 @@ class Settings(_Section):
     model: ModelSettings = ModelSettings()
     gate: GateSettings = GateSettings()
     explain: ExplainSettings = ExplainSettings()
+    serving: ServingSettings = ServingSettings()
     pricing: dict[str, float] = Field(default_factory=lambda: {"local": 0.0})
     # Sections owned by other modules (monitoring thresholds, alert routing) are validated there.
     monitoring: dict[str, Any] = Field(default_factory=dict)

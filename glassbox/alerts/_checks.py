@@ -32,6 +32,9 @@ CHECKS: dict[str, str] = {
     "alert_delivery_failure": "Alert delivery failure",
     "cron_silent": "Cron silent",
     "pipeline_failure": "Pipeline failure",
+    "serving_latency": "Serving latency",
+    "serving_errors": "Serving errors",
+    "serving_throughput": "Serving throughput",
 }
 
 _SUB_CHECK = re.compile(r"^data_quality\.[a-z0-9_]{1,64}$")

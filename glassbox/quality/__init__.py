@@ -33,6 +33,7 @@ from glassbox.quality._thresholds import (
     ShareThreshold,
 )
 from glassbox.quality._validate import ContractViolationError, validate_batch
+from glassbox.quality._values import label_of
 
 __all__ = [
     "CHECKS",
@@ -49,6 +50,7 @@ __all__ = [
     "Role",
     "Severity",
     "ShareThreshold",
+    "label_of",
     "quality_findings",
     "read_table",
     "validate_batch",
