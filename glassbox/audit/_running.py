@@ -1,10 +1,13 @@
 """A chain that grows batch by batch: the segment of an online audit log.
 
 ``build_audit`` hashes one scored batch and chains it from its own genesis. An online server
-audits many small batches (one per model call) into one long chain per *segment*: each batch's
-table, built by ``build_audit``, is re-linked onto the end of the running chain, so seq
-continues and every link covers its predecessor across batches. The finished segment is an
-ordinary audit table + manifest: ``verify_chain`` checks it exactly like a batch.
+audits many small batches (one per model call) into one long chain per *segment*:
+``RunningChain.extend`` hashes a micro-batch's records with the same canonical encoding
+(encoding version 1, docs/audit.md) straight from its columns — no DataFrame, so a one-row
+batch costs microseconds — and links them after the last record, so seq continues and every
+link covers its predecessor across batches (``append`` does the same for a table that
+``build_audit`` produced). The finished segment is an ordinary audit table + manifest:
+``verify_chain`` checks it exactly like a batch.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ import pandas as pd
 
 from glassbox.audit._build import TABLE_COLUMNS
 from glassbox.audit._chain import LinkFields, genesis, link
-from glassbox.audit._encoding import event_timestamp_texts
+from glassbox.audit._encoding import (
+    encode_value,
+    float_text,
+    event_timestamp_texts,
+    mapping_text,
+    prediction_id_text,
+    quote,
+    record_text,
+    utf8,
+)
 from glassbox.audit._errors import AuditError
 from glassbox.audit._hashing import Hasher
 from glassbox.audit._manifest import AuditManifest, ModelIdentity
@@ -91,6 +103,44 @@ class RunningChain:
         seq = np.arange(start, self.count, dtype=np.int64)
         return ChainRows(seq, ids, stamps, preds, hashes, links)
 
+    def extend(
+        self,
+        features: dict[str, np.ndarray],
+        prediction_ids: list[str],
+        event_timestamps: np.ndarray,
+        predictions: dict[str, np.ndarray],
+    ) -> ChainRows:
+        """Hash and link a micro-batch given as columns: ``features`` (name → values as the
+        model saw them), ids, event times (``datetime64``, UTC) and the model's outputs
+        (name → values, e.g. ``{"y_pred": labels, "y_pred_proba": probabilities}``).
+
+        The record hashes equal those ``build_audit`` computes for the same rows.
+        """
+        n = len(prediction_ids)
+        for name, column in (*features.items(), *predictions.items()):
+            if len(column) != n:
+                raise AuditError(f"extend: column {name!r} has {len(column)} values for {n} ids")
+        ids = [prediction_id_text(v, "prediction_id") for v in prediction_ids]
+        stamps = _iso_texts(event_timestamps)
+        feats = _mapping_rows(features, "features", n)
+        preds = _mapping_rows(predictions, "predictions", n)
+        fingerprint = self.model.fingerprint
+        records = [
+            utf8(record_text(ts, f, fingerprint, p, pid), f"prediction id {pid!r}")
+            for ts, f, p, pid in zip(stamps, feats, preds, ids, strict=True)
+        ]
+        hashes = self._hasher.hex_many(records)
+        start = self.count
+        links: list[str] = []
+        prev = self.root
+        for offset, fields in enumerate(zip(hashes, ids, stamps, preds, strict=True)):
+            prev = link(self._hasher, prev, start + offset, LinkFields(*fields))
+            links.append(prev)
+        self.root = prev
+        self.count += n
+        return ChainRows(np.arange(start, self.count, dtype=np.int64), ids, stamps, preds,
+                         hashes, links)  # fmt: skip
+
     def manifest(self, feature_columns: tuple[str, ...]) -> AuditManifest:
         return AuditManifest(
             batch_id=self.batch_id,
@@ -101,6 +151,47 @@ class RunningChain:
             model=self.model,
             feature_columns=tuple(feature_columns),
         )
+
+
+def _iso_texts(stamps: np.ndarray) -> list[str]:
+    """``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` of UTC ``datetime64`` values (floored to µs)."""
+    values = np.asarray(stamps)
+    if values.dtype.kind != "M":
+        raise AuditError(f"event timestamps: expected datetime64 values, got {values.dtype}")
+    micro = values.astype("datetime64[us]")
+    if np.isnat(micro).any():
+        raise AuditError("event timestamps: a timestamp is missing (NaT)")
+    return [t + "+00:00" for t in np.datetime_as_string(micro, unit="us").tolist()]
+
+
+def _cells(values: np.ndarray, where: str) -> list[str]:
+    """Canonical texts of one column's values (as ``encode_value`` gives them, faster for the
+    float64 and text columns a model is fed)."""
+    array = np.asarray(values)
+    if array.dtype == np.float64:
+        out = list(map(repr, array.tolist()))
+        special = ~np.isfinite(array) | (np.trunc(array) == array)
+        for i in np.flatnonzero(special).tolist():
+            out[i] = float_text(float(array[i]))
+        return out
+    items = array.tolist()
+    if array.dtype == object and all(type(v) is str for v in items):
+        return list(map(quote, items))
+    return [encode_value(v, where) for v in items]
+
+
+def _mapping_rows(columns: dict[str, np.ndarray], what: str, n: int) -> list[str]:
+    """Per row, the canonical text of {column: value}; the same text as ``mapping_text``."""
+    names = sorted(columns)
+    mapping_text(dict.fromkeys(names), what)  # keys: strings, none reserved
+    if not names:
+        return ["{}"] * n
+    prefixes = [quote(name) + ":" for name in names]
+    cells = [_cells(columns[name], f"{what} column {name!r}") for name in names]
+    return [
+        "{" + ",".join(p + v for p, v in zip(prefixes, row, strict=True)) + "}"
+        for row in zip(*cells, strict=True)
+    ]
 
 
 def table_of(rows: ChainRows, model: ModelIdentity, hash_alg: str) -> pd.DataFrame:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from glassbox.alerts import RUNBOOK_PATH, Alert, runbook_anchor
+
 if TYPE_CHECKING:
     from glassbox.serving._drift_window import LiveDrift
     from glassbox.serving._latency import LatencySummary
@@ -175,8 +177,6 @@ class AlertBoard:
         return listed
 
     def _entry(self, alert: ActiveAlert) -> dict[str, Any]:
-        from glassbox.alerts import RUNBOOK_PATH, runbook_anchor
-
         return {
             "check": alert.check,
             "severity": alert.severity,
@@ -189,8 +189,6 @@ class AlertBoard:
         }
 
     def _route(self, changed: list[ActiveAlert], resolved: list[ActiveAlert]) -> None:
-        from glassbox.alerts import Alert
-
         items = [
             Alert(
                 model=self.model_label,

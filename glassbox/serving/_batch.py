@@ -2,10 +2,11 @@
 
 The requests of a batch were validated against the same model's contract. Their rows are
 concatenated column by column into one frame, the model is called once, every prediction is
-audited (``glassbox.audit.build_audit`` per batch, then linked onto the segment's running
-chain) and the batch's log line is handed to the writer; the requests complete when that line
-is durable. Hooks run after each batch (live drift, metrics, and whatever a caller adds —
-e.g. shadow scoring of a challenger) and never fail the batch.
+audited (``glassbox.audit.RunningChain.extend``: the score step's canonical encoding, hash and
+chain, continued across the batches of a segment) and the batch's log line is handed to the
+writer; the requests complete when that line is durable. Hooks run after each batch (live
+drift, metrics, and whatever a caller adds — e.g. shadow scoring of a challenger) and never
+fail the batch.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from glassbox.audit import AuditError, build_audit
+from glassbox.audit import AuditError
 from glassbox.serving._errors import AUDIT_ERROR, MODEL_ERROR, RequestError
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("glassbox.serving")
 PROBA, LABEL = "y_pred_proba", "y_pred"  # as the score step records them
-_ID, _TS = "\x00prediction_id", "\x00event_timestamp"  # cannot collide with a feature name
 
 
 @dataclass(eq=False)
@@ -169,44 +169,20 @@ class BatchProcessor:
         label: np.ndarray,
         jobs: list[Job],
     ) -> tuple[list[str], tuple[Future[float], ...]]:
+        """Hash every record (glassbox.audit's canonical encoding), link it onto the segment's
+        chain and queue the batch's log line; (record hashes, futures of durability)."""
         ids = [text for job in jobs for text in job.records.id_texts]
         stamps = np.concatenate([np.full(job.records.n, job.event_time) for job in jobs])
-        batch = frame.assign(**{_ID: ids, _TS: pd.to_datetime(stamps, utc=True)})
-        predictions = pd.DataFrame({LABEL: label, PROBA: proba})
         callers = [job.caller for job in jobs for _ in range(job.records.n)]
         requests = [job.request_id for job in jobs for _ in range(job.records.n)]
-        hashes: list[str] = []
-        durable: list[Future[float]] = []
-        for part in _unique_id_parts(ids):
-            table = build_audit(
-                batch.iloc[part],
-                predictions.iloc[part],
-                feature_columns=list(model.features),
-                id_column=_ID,
-                timestamp_column=_TS,
-                model=model.identity,
-                batch_id="serving-micro-batch",
-                key=self.audit_log.key,
-            ).table
-            part_hashes, future = self.audit_log.append(
-                model.identity, model.features, table, callers[part], requests[part]
-            )
-            hashes += part_hashes
-            durable.append(future)
-        return hashes, tuple(durable)
-
-
-def _unique_id_parts(ids: list[str]) -> list[slice]:
-    """Slices of the batch with unique prediction ids each (one slice in the usual case: ids
-    repeat only when two requests in the same batch reuse a caller's id)."""
-    if len(set(ids)) == len(ids):
-        return [slice(0, len(ids))]
-    parts: list[slice] = []
-    start, seen = 0, set[str]()
-    for i, pid in enumerate(ids):
-        if pid in seen:
-            parts.append(slice(start, i))
-            start, seen = i, set()
-        seen.add(pid)
-    parts.append(slice(start, len(ids)))
-    return parts
+        features = {name: frame[name].to_numpy() for name in model.features}
+        hashes, future = self.audit_log.append(
+            model.identity,
+            features=features,
+            ids=ids,
+            stamps=stamps,
+            predictions={LABEL: label, PROBA: proba},
+            callers=callers,
+            request_ids=requests,
+        )
+        return hashes, (future,)

@@ -1,8 +1,9 @@
 """Micro-batching: concurrent requests coalesced into one model call.
 
 Requests are queued as ``Job``s. One task takes what is queued (up to ``max_rows`` rows, jobs of
-the same model and kind only) and runs the batch on the model thread; while it runs, new
-requests queue up, so batches grow with load and a lone request never waits for company. A
+the same model and kind only) and runs the batch (on the event loop, or on the model thread with
+``batching.model_thread``); meanwhile new requests queue up, so batches grow with load and a
+lone request never waits for company. A
 batch may wait up to ``max_wait_ms`` for more only while other requests are still being read
 (``receiving``). Each request completes when its batch's audit line is durable; the next batch
 starts meanwhile (the model call and the disk flush overlap).
@@ -119,7 +120,12 @@ class MicroBatcher:
             batch = await self._collect()
             self._busy = True
             try:
-                outcome = await loop.run_in_executor(self._executor, self.processor.process, batch)
+                if self.settings.model_thread:
+                    outcome = await loop.run_in_executor(
+                        self._executor, self.processor.process, batch
+                    )
+                else:
+                    outcome = self.processor.process(batch)
             except Exception as exc:  # a bug, not the model: fail the batch, keep serving
                 log.exception("batch processing failed")
                 error = RequestError(

@@ -15,6 +15,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -121,7 +122,7 @@ class Service:
         self._loop = asyncio.get_running_loop()
         try:
             model = await asyncio.to_thread(load, self.prepared.ref, self.settings)
-            await asyncio.get_running_loop().run_in_executor(self.executor, self._set_threads)
+            await self._on_model_thread(self._set_threads)
             run_id = await asyncio.to_thread(self.run.start, model, self.prepared.uri, host, port)
         except Exception as exc:
             self.failure = f"{type(exc).__name__}: {exc}"
@@ -129,6 +130,12 @@ class Service:
             raise
         self._wire(model, run_id)
         log.info("serving %s v%s (run %s)", model.ref.name, model.ref.version, run_id)
+
+    async def _on_model_thread(self, function: Any) -> Any:
+        """Run ``function`` where the batches run (the chain and the model have one owner)."""
+        if self.settings.batching.model_thread:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, function)
+        return function()
 
     def _set_threads(self) -> None:
         """Limit OpenMP/BLAS threads of the model call (on the model thread: OpenMP's limit
@@ -202,7 +209,9 @@ class Service:
                 "alias": model.ref.alias,
             }
         )
-        self.executor.submit(self.run.record_switch, old, model, at)
+        threading.Thread(
+            target=self.run.record_switch, args=(old, model, at), name="glassbox-record-switch"
+        ).start()
 
     # -- per batch -----------------------------------------------------------------------------
 
@@ -231,7 +240,7 @@ class Service:
             await asyncio.sleep(0.5)
             self.access_log.flush()
             if self.audit_log is not None:
-                self.executor.submit(self.audit_log.tick)
+                await self._on_model_thread(self.audit_log.tick)
             now = time.monotonic()
             if now >= next_drift:
                 next_drift = now + self.settings.drift.refresh_seconds
@@ -293,7 +302,7 @@ class Service:
             drained = await self.batcher.drain(self.settings.drain_seconds)
             await self.batcher.stop()
         if self.audit_log is not None:
-            await asyncio.get_running_loop().run_in_executor(self.executor, self.audit_log.close)
+            await self._on_model_thread(self.audit_log.close)
         logged = True
         if self.uploader is not None:
             logged = await asyncio.to_thread(self.uploader.stop, self.settings.drain_seconds)

@@ -21,7 +21,7 @@ class _Section(BaseModel):
 class BatchingSettings(_Section):
     """Micro-batching: concurrent requests share one model call."""
 
-    max_rows: int = Field(256, ge=1, description="rows per model call at most")
+    max_rows: int = Field(1024, ge=1, description="rows per model call at most")
     max_wait_ms: float = Field(
         2.0,
         ge=0,
@@ -30,6 +30,12 @@ class BatchingSettings(_Section):
     )
     max_queue_rows: int = Field(
         8192, ge=1, description="rows waiting for the model; beyond it: 503 overloaded"
+    )
+    model_thread: bool = Field(
+        False,
+        description="run each batch on a thread of its own instead of the event loop: for "
+        "models that release the GIL for most of a call (a scikit-learn pipeline holds it: "
+        "handing batches between threads costs more than it overlaps)",
     )
 
 

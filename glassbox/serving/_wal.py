@@ -23,6 +23,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from glassbox.audit import AuditError, ModelIdentity, RunningChain, segment_batch_id
 from glassbox.serving._segment_files import (
     CLOSED,
@@ -257,22 +259,22 @@ class AuditLog:
     def append(
         self,
         model: ModelIdentity,
-        features: tuple[str, ...],
-        table: object,
+        *,
+        features: dict[str, np.ndarray],
+        ids: list[str],
+        stamps: np.ndarray,
+        predictions: dict[str, np.ndarray],
         callers: list[str],
         request_ids: list[str],
     ) -> tuple[list[str], Future[float]]:
-        """Link ``table`` (from ``build_audit``) onto the chain; (record hashes, durable)."""
-        import pandas as pd
-
-        assert isinstance(table, pd.DataFrame)
-        self._rotate_if_needed(model, features, len(table))
+        """Hash and link a micro-batch onto the chain; (record hashes, durable future)."""
+        self._rotate_if_needed(model, tuple(features), len(ids))
         assert self._chain is not None
         assert self._folder is not None
         try:
-            rows = self._chain.append(table)
+            rows = self._chain.extend(features, ids, stamps, predictions)
         except AuditError:
-            self.close_segment()
+            self.close_segment()  # the chain may be half-extended: start a new segment
             raise
         line = WalLine(
             int(rows.seq[0]) if len(rows.seq) else self._chain.count,
