@@ -24,7 +24,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,8 +43,12 @@ import glassbox  # noqa: E402, F401  (telemetry off in this process and its chil
 BIN = Path(sys.executable).parent
 MODEL = "car-loan-default"
 # name, rows per request, concurrency
-SCENARIOS = (("1 row, c=1", 1, 1), ("1 row, c=8", 1, 8), ("1 row, c=32", 1, 32),
-             ("100 rows, c=4", 100, 4))  # fmt: skip
+SCENARIOS = (
+    ("1 row, c=1", 1, 1),
+    ("1 row, c=8", 1, 8),
+    ("1 row, c=32", 1, 32),
+    ("100 rows, c=4", 100, 4),
+)
 
 
 class _Sink(BaseHTTPRequestHandler):
@@ -53,7 +56,7 @@ class _Sink(BaseHTTPRequestHandler):
 
     batches = 0
 
-    def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
         type(self).batches += 1
         self.send_response(200)
@@ -92,8 +95,14 @@ def ensure_model(home: Path | None) -> Path:
     print(f"training a model into {home} (glassbox run training) ...", flush=True)
     env = os.environ | {"GLASSBOX_HOME": str(home)}
     env.pop("MLFLOW_TRACKING_URI", None)
-    subprocess.run([str(BIN / "glassbox"), "run", "training"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL, timeout=1800)  # fmt: skip
+    subprocess.run(
+        [str(BIN / "glassbox"), "run", "training"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=1800,
+    )
     return home
 
 
@@ -128,8 +137,13 @@ class Servers:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "GLASSBOX_"))}
         path = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # mlflow execs `uvicorn` from PATH
-        return env | {"GLASSBOX_HOME": str(self.home), "MLFLOW_TRACKING_URI": self.uri,
-                      "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "PATH": path}  # fmt: skip
+        return env | {
+            "GLASSBOX_HOME": str(self.home),
+            "MLFLOW_TRACKING_URI": self.uri,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "true",
+            "PATH": path,
+        }
 
     def version(self) -> str:
         import mlflow
@@ -142,17 +156,36 @@ class Servers:
         mlflow_env = self.env()
         if mlflow_threads is not None:  # the model call's OpenMP threads, as glassbox sets them
             mlflow_env["OMP_NUM_THREADS"] = str(mlflow_threads)
-        mlflow_cmd = [str(BIN / "mlflow"), "models", "serve", "-m", f"models:/{MODEL}/{version}",
-                      "--env-manager", "local", "-h", "127.0.0.1", "-p", str(self.ports["mlflow"])]  # fmt: skip
+        mlflow_cmd = [
+            str(BIN / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            f"models:/{MODEL}/{version}",
+            "--env-manager",
+            "local",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.ports["mlflow"]),
+        ]
         glassbox_env = self.env() | {
             "GLASSBOX_SERVING__MODEL_THREADS": str(glassbox_threads),
             "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.sink.server_port}",
             "GLASSBOX_SERVING__AUDIT__DIR": str(self.workdir / "audit"),
         }
-        glassbox_cmd = [str(BIN / "glassbox"), "serve", "--model", f"models:/{MODEL}@champion",
-                        "--port", str(self.ports["glassbox"])]  # fmt: skip
-        for name, cmd, env in (("mlflow", mlflow_cmd, mlflow_env),
-                               ("glassbox", glassbox_cmd, glassbox_env)):  # fmt: skip
+        glassbox_cmd = [
+            str(BIN / "glassbox"),
+            "serve",
+            "--model",
+            f"models:/{MODEL}@champion",
+            "--port",
+            str(self.ports["glassbox"]),
+        ]
+        for name, cmd, env in (
+            ("mlflow", mlflow_cmd, mlflow_env),
+            ("glassbox", glassbox_cmd, glassbox_env),
+        ):
             log = (self.workdir / f"{name}.log").open("wb")
             self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log)
         wait_http(f"http://127.0.0.1:{self.ports['mlflow']}/health", 300, self.procs["mlflow"])
@@ -203,18 +236,39 @@ def hey(url: str, body: Path, concurrency: int, seconds: float) -> dict[str, Any
     if exe is None:
         raise SystemExit("hey not found: install it (Debian package `hey`)")
     out = subprocess.run(
-        [exe, "-z", f"{seconds}s", "-c", str(concurrency), "-m", "POST",
-         "-T", "application/json", "-D", str(body), url],
-        capture_output=True, text=True, check=True, timeout=seconds + 120,
-    ).stdout  # fmt: skip
+        [
+            exe,
+            "-z",
+            f"{seconds}s",
+            "-c",
+            str(concurrency),
+            "-m",
+            "POST",
+            "-T",
+            "application/json",
+            "-D",
+            str(body),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 120,
+    ).stdout
     codes = {int(c): int(n) for c, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", out)}
     pct = {int(p): float(v) * 1e3 for p, v in re.findall(r"(\d+)% in ([\d.]+) secs", out)}
     pct.pop(0, None)  # hey prints "0% in 0" for percentiles it has too few samples for
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.findall(r"Error distribution:(.*)", out, re.S)
-    return {"rps": rps, "p50_ms": pct.get(50), "p99_ms": pct.get(99), "codes": codes,
-            "ok": codes.get(200, 0), "bad": sum(n for c, n in codes.items() if c != 200),
-            "errors": errors[0].strip()[:300] if errors else ""}  # fmt: skip
+    return {
+        "rps": rps,
+        "p50_ms": pct.get(50),
+        "p99_ms": pct.get(99),
+        "codes": codes,
+        "ok": codes.get(200, 0),
+        "bad": sum(n for c, n in codes.items() if c != 200),
+        "errors": errors[0].strip()[:300] if errors else "",
+    }
 
 
 def bodies(workdir: Path, rows: int) -> dict[str, Path]:
@@ -256,8 +310,10 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     finally:
         servers.stop()
     audited = audited_records(servers)
-    print(f"\nglassbox audit: {audited} records logged to the serving run(s); OTLP span "
-          f"batches received: {_Sink.batches}; logs in {workdir}")  # fmt: skip
+    print(
+        f"\nglassbox audit: {audited} records logged to the serving run(s); OTLP span "
+        f"batches received: {_Sink.batches}; logs in {workdir}"
+    )
     return results
 
 
@@ -277,25 +333,39 @@ def _ms(value: float | None) -> str:
 def print_row(row: dict[str, Any]) -> None:
     m, g = row["mlflow"], row["glassbox"]
     rows = row["rows"]
-    print(f"{row['scenario']:<14} {m['rps']:>9.1f} {_ms(m['p50_ms'])} {_ms(m['p99_ms'])}   "
-          f"{g['rps']:>9.1f} {_ms(g['p50_ms'])} {_ms(g['p99_ms'])}   "
-          f"{g['rps'] / m['rps']:>6.2f}x {g['rps'] * rows:>9.0f} {m['rps'] * rows:>9.0f}"
-          f"   {m['cpu_ms_per_request']:>6.2f} {g['cpu_ms_per_request']:>6.2f}"
-          + ("   NON-200!" if m["bad"] or g["bad"] else ""), flush=True)  # fmt: skip
+    print(
+        f"{row['scenario']:<14} {m['rps']:>9.1f} {_ms(m['p50_ms'])} {_ms(m['p99_ms'])}   "
+        f"{g['rps']:>9.1f} {_ms(g['p50_ms'])} {_ms(g['p99_ms'])}   "
+        f"{g['rps'] / m['rps']:>6.2f}x {g['rps'] * rows:>9.0f} {m['rps'] * rows:>9.0f}"
+        f"   {m['cpu_ms_per_request']:>6.2f} {g['cpu_ms_per_request']:>6.2f}"
+        + ("   NON-200!" if m["bad"] or g["bad"] else ""),
+        flush=True,
+    )
 
 
 def verdict(results: list[dict[str, Any]]) -> list[str]:
     by = {(r["rows"], r["concurrency"]): r for r in results}
     c32, c1, big = by[(1, 32)], by[(1, 1)], by[(100, 4)]
     checks = [
-        ("throughput at c=32, 1 row >= 5x MLflow",
-         c32["glassbox"]["rps"] / c32["mlflow"]["rps"], 5.0, ">="),
-        ("p99 at c=1 <= MLflow's (ratio)",
-         (c1["glassbox"]["p99_ms"] or float("inf")) / (c1["mlflow"]["p99_ms"] or float("nan")),
-         1.0, "<="),
-        ("rows/s with 100-row requests >= 2x MLflow",
-         big["glassbox"]["rps"] / big["mlflow"]["rps"], 2.0, ">="),
-    ]  # fmt: skip
+        (
+            "throughput at c=32, 1 row >= 5x MLflow",
+            c32["glassbox"]["rps"] / c32["mlflow"]["rps"],
+            5.0,
+            ">=",
+        ),
+        (
+            "p99 at c=1 <= MLflow's (ratio)",
+            (c1["glassbox"]["p99_ms"] or float("inf")) / (c1["mlflow"]["p99_ms"] or float("nan")),
+            1.0,
+            "<=",
+        ),
+        (
+            "rows/s with 100-row requests >= 2x MLflow",
+            big["glassbox"]["rps"] / big["mlflow"]["rps"],
+            2.0,
+            ">=",
+        ),
+    ]
     lines = []
     for label, value, target, op in checks:
         ok = value >= target if op == ">=" else value <= target
@@ -325,13 +395,17 @@ def main() -> None:
     import mlflow
 
     threads = "MLflow's default" if args.mlflow_default_threads else str(args.model_threads)
-    print(f"MLflow {mlflow.__version__} scoring server vs glassbox serve; hey; "
-          f"{os.cpu_count()} CPUs; {args.duration:g} s x {args.rounds} round(s) per cell; "
-          f"model-call OpenMP threads: {threads}\n")  # fmt: skip
+    print(
+        f"MLflow {mlflow.__version__} scoring server vs glassbox serve; hey; "
+        f"{os.cpu_count()} CPUs; {args.duration:g} s x {args.rounds} round(s) per cell; "
+        f"model-call OpenMP threads: {threads}\n"
+    )
     print(f"{'':<14} {'MLflow':>25}   {'glassbox serve (all on)':>25}{'':<37}ml     gb")
-    print(f"{'scenario':<14} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7}   {'req/s':>9} "
-          f"{'p50 ms':>7} {'p99 ms':>7}   {'ratio':>7} {'rows/s gb':>9} {'rows/s ml':>9}"
-          f"   {'CPU ms/request':>13}")  # fmt: skip
+    print(
+        f"{'scenario':<14} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7}   {'req/s':>9} "
+        f"{'p50 ms':>7} {'p99 ms':>7}   {'ratio':>7} {'rows/s gb':>9} {'rows/s ml':>9}"
+        f"   {'CPU ms/request':>13}"
+    )
     results = run(args)
     print()
     for line in verdict(results):

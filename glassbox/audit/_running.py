@@ -21,8 +21,8 @@ from glassbox.audit._build import TABLE_COLUMNS
 from glassbox.audit._chain import LinkFields, genesis, link
 from glassbox.audit._encoding import (
     encode_value,
-    float_text,
     event_timestamp_texts,
+    float_text,
     mapping_text,
     prediction_id_text,
     quote,
