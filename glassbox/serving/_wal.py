@@ -157,18 +157,19 @@ class _Writer(threading.Thread):
         """Fail every unacknowledged line and end the segment (at its last complete line when
         a write failed half-way; a failed flush leaves the file as it is)."""
         log.error("audit: %s; closing segment %s", reason, self._folder)
+        folder = self._folder
+        if folder is not None:  # before anyone learns of the failure: the next batch rotates
+            self.closed_by_error.add(folder)
         for item in items:
             if not item.future.done():
                 item.future.set_exception(AuditWriteError(reason))
         items.clear()
-        folder = self._folder
         if truncate and self._fd is not None:
             try:
                 os.ftruncate(self._fd, self._good)
             except OSError as exc:
                 log.error("audit: cannot cut %s back to %d bytes: %s", folder, self._good, exc)
         if folder is not None:
-            self.closed_by_error.add(folder)
             self._close(folder)
 
     def _close(self, folder: Path | None = None) -> None:
