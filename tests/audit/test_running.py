@@ -45,20 +45,35 @@ def outputs(n: int, seed: int = 1) -> dict[str, np.ndarray]:
     return {"y_pred": (proba >= 0.5).astype(np.int64), "y_pred_proba": proba}
 
 
-def reference_hashes(cols: dict[str, np.ndarray], ids: list[str], ts: np.ndarray,
-                     preds: dict[str, np.ndarray], key: bytes | None = None) -> list[str]:  # fmt: skip
+def reference_hashes(
+    cols: dict[str, np.ndarray],
+    ids: list[str],
+    ts: np.ndarray,
+    preds: dict[str, np.ndarray],
+    key: bytes | None = None,
+) -> list[str]:
     batch = pd.DataFrame(cols).assign(pid=ids, ts=pd.to_datetime(ts, utc=True))
-    table = build_audit(batch, pd.DataFrame(preds), feature_columns=list(cols), id_column="pid",
-                        timestamp_column="ts", model=MODEL, batch_id="b", key=key).table  # fmt: skip
+    table = build_audit(
+        batch,
+        pd.DataFrame(preds),
+        feature_columns=list(cols),
+        id_column="pid",
+        timestamp_column="ts",
+        model=MODEL,
+        batch_id="b",
+        key=key,
+    ).table
     return list(table["record_hash"])
 
 
 def concat(parts: list[ChainRows]) -> ChainRows:
     return ChainRows(
         np.concatenate([p.seq for p in parts]),
-        *(sum((getattr(p, f) for p in parts), []) for f in
-          ("prediction_id", "event_timestamp", "prediction", "record_hash", "chain_hash")),
-    )  # fmt: skip
+        *(
+            [value for p in parts for value in getattr(p, f)]
+            for f in ("prediction_id", "event_timestamp", "prediction", "record_hash", "chain_hash")
+        ),
+    )
 
 
 @pytest.mark.parametrize("key", [None, b"serving-key"])
@@ -85,8 +100,12 @@ def test_batches_extend_one_chain_that_verifies_like_a_batch() -> None:
 
 def test_a_link_edited_across_batches_is_located() -> None:
     chain = RunningChain("run/segment-000001", MODEL)
-    rows = concat([chain.extend(columns(5, s), [f"{s}-{i}" for i in range(5)], stamps(5),
-                                outputs(5)) for s in range(3)])  # fmt: skip
+    rows = concat(
+        [
+            chain.extend(columns(5, s), [f"{s}-{i}" for i in range(5)], stamps(5), outputs(5))
+            for s in range(3)
+        ]
+    )
     table = table_of(rows, MODEL, chain.hash_alg)
     table.loc[7, "prediction"] = '{"y_pred":1,"y_pred_proba":0.99}'
     report = verify_chain(table, chain.manifest(tuple(FEATURES)))
@@ -97,8 +116,15 @@ def test_a_link_edited_across_batches_is_located() -> None:
 def test_append_relinks_a_build_audit_table_onto_the_chain() -> None:
     cols, ids = columns(4), ["a", "b", "c", "d"]
     batch = pd.DataFrame(cols).assign(pid=ids, ts=pd.to_datetime(stamps(4), utc=True))
-    table = build_audit(batch, pd.DataFrame(outputs(4)), feature_columns=FEATURES,
-                        id_column="pid", timestamp_column="ts", model=MODEL, batch_id="x").table  # fmt: skip
+    table = build_audit(
+        batch,
+        pd.DataFrame(outputs(4)),
+        feature_columns=FEATURES,
+        id_column="pid",
+        timestamp_column="ts",
+        model=MODEL,
+        batch_id="x",
+    ).table
     one, two = RunningChain("seg", MODEL), RunningChain("seg", MODEL)
     appended = one.append(table)
     extended = two.extend(cols, ids, stamps(4), outputs(4))
@@ -108,10 +134,16 @@ def test_append_relinks_a_build_audit_table_onto_the_chain() -> None:
 
 def test_append_refuses_a_table_of_another_model() -> None:
     chain = RunningChain("seg", ModelIdentity("other", "9", "e" * 64))
-    batch = pd.DataFrame(columns(2)).assign(pid=["a", "b"],
-                                            ts=pd.to_datetime(stamps(2), utc=True))  # fmt: skip
-    table = build_audit(batch, pd.DataFrame(outputs(2)), feature_columns=FEATURES,
-                        id_column="pid", timestamp_column="ts", model=MODEL, batch_id="x").table  # fmt: skip
+    batch = pd.DataFrame(columns(2)).assign(pid=["a", "b"], ts=pd.to_datetime(stamps(2), utc=True))
+    table = build_audit(
+        batch,
+        pd.DataFrame(outputs(2)),
+        feature_columns=FEATURES,
+        id_column="pid",
+        timestamp_column="ts",
+        model=MODEL,
+        batch_id="x",
+    ).table
     with pytest.raises(AuditError, match="a segment holds one model"):
         chain.append(table)
 
@@ -143,8 +175,10 @@ def test_extend_equals_build_audit_for_any_values(
     numbers: list[float], texts: list[str], micros: int
 ) -> None:
     n = min(len(numbers), len(texts))
-    cols = {"num": np.array(numbers[:n], dtype=np.float64),
-            "text": np.array(texts[:n], dtype=object)}  # fmt: skip
+    cols = {
+        "num": np.array(numbers[:n], dtype=np.float64),
+        "text": np.array(texts[:n], dtype=object),
+    }
     ids = [f"id{i}" for i in range(n)]
     ts = np.datetime64(dt.datetime(2000, 1, 1), "us") + np.arange(n) * np.timedelta64(micros, "us")
     preds = outputs(n)

@@ -45,8 +45,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 def segment(run_id: str, index: int, n: int) -> tuple[Any, Any]:
     chain = RunningChain(segment_batch_id(run_id, index), MODEL)
-    rows = chain.extend(columns(n, index), [f"{index}-{i}" for i in range(n)], stamps(n),
-                        outputs(n))  # fmt: skip
+    rows = chain.extend(
+        columns(n, index), [f"{index}-{i}" for i in range(n)], stamps(n), outputs(n)
+    )
     return table_of(rows, MODEL, chain.hash_alg), chain.manifest(tuple(FEATURES))
 
 
@@ -62,10 +63,14 @@ def test_segments_are_logged_in_order_and_load_back_verified(store: Any) -> None
         log_segment(run_id, index, *segment(run_id, index, n))
     tags = store.MlflowClient().get_run(run_id).data.tags
     assert (tags["glassbox.audit.segments.count"], tags["glassbox.audit.segments.records"]) == (
-        "2", "8")  # fmt: skip
+        "2",
+        "8",
+    )
     found = load_segment_tables(run_ids=[run_id])
     assert [label for label, _, _ in found] == [
-        f"{run_id}/segment-000001", f"{run_id}/segment-000002"]  # fmt: skip
+        f"{run_id}/segment-000001",
+        f"{run_id}/segment-000002",
+    ]
     for _, table, manifest in found:
         assert verify_chain(table, manifest).ok
     match = find_record(

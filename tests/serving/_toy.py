@@ -79,8 +79,9 @@ def served(
 ) -> ServedModel:
     estimator, contract, profile = fitted(version, seed)
     settings = settings or ServingSettings()
-    ref = VersionRef("car-loan-default", version, f"run-{version}", gm.fingerprint(estimator),
-                     "champion")  # fmt: skip
+    ref = VersionRef(
+        "car-loan-default", version, f"run-{version}", gm.fingerprint(estimator), "champion"
+    )
     schema = RecordSchema(contract, max_records=settings.requests.max_records)
     return ServedModel(ref, estimator, contract, profile, schema, train_run_id="train")
 

@@ -44,8 +44,13 @@ def batch(n: int, tag: str) -> dict[str, object]:
 
 
 def open_log(root: Path, closed: list[Path], **settings: object) -> AuditLog:
-    return AuditLog(root, "run-1", settings=AuditLogSettings(**settings), key=None,  # type: ignore[arg-type]
-                    on_closed=closed.append)  # fmt: skip
+    return AuditLog(
+        root,
+        "run-1",
+        settings=AuditLogSettings(**settings),
+        key=None,  # type: ignore[arg-type]
+        on_closed=closed.append,
+    )
 
 
 def test_appended_batches_become_durable_and_one_verifiable_segment(tmp_path: Path) -> None:
@@ -60,8 +65,10 @@ def test_appended_batches_become_durable_and_one_verifiable_segment(tmp_path: Pa
     table, manifest, problems = finalize(closed[0], None)
     assert problems == []
     assert len(table) == 6 and manifest.batch_id == "run-1/segment-000001"
-    assert verify_chain(pd.read_parquet(closed[0] / TABLE),
-                        AuditManifest.from_json((closed[0] / MANIFEST).read_text())).ok  # fmt: skip
+    assert verify_chain(
+        pd.read_parquet(closed[0] / TABLE),
+        AuditManifest.from_json((closed[0] / MANIFEST).read_text()),
+    ).ok
     requests = pd.read_parquet(closed[0] / REQUESTS)
     assert requests["caller_hash"].unique().tolist() == ["c0ffee"]
     assert "car_value" not in table.columns and "car_value" not in requests.columns
@@ -84,8 +91,14 @@ def test_segments_rotate_by_count_and_on_a_model_change(tmp_path: Path) -> None:
 def test_an_idle_old_segment_is_closed_by_the_tick(tmp_path: Path) -> None:
     now = [1000.0]
     closed: list[Path] = []
-    log = AuditLog(tmp_path, "run-1", settings=AuditLogSettings(segment_max_seconds=60),
-                   key=None, on_closed=closed.append, clock=lambda: now[0])  # fmt: skip
+    log = AuditLog(
+        tmp_path,
+        "run-1",
+        settings=AuditLogSettings(segment_max_seconds=60),
+        key=None,
+        on_closed=closed.append,
+        clock=lambda: now[0],
+    )
     log.append(MODEL, **batch(1, "a"))[1].result(timeout=30)  # type: ignore[arg-type]
     log.tick()
     now[0] += 61

@@ -32,8 +32,9 @@ from ._toy import record, served
 MODEL = served()
 
 
-def run(scenario: Callable[[MicroBatcher, list[list[Job]]], Awaitable[Any]], tmp: Path,
-        **batching: Any) -> tuple[Any, list[list[Job]], AuditLog]:  # fmt: skip
+def run(
+    scenario: Callable[[MicroBatcher, list[list[Job]]], Awaitable[Any]], tmp: Path, **batching: Any
+) -> tuple[Any, list[list[Job]], AuditLog]:
     """Run ``scenario`` against a batcher whose batches are recorded (jobs per batch)."""
     batches: list[list[Job]] = []
 
@@ -57,9 +58,14 @@ def run(scenario: Callable[[MicroBatcher, list[list[Job]]], Awaitable[Any]], tmp
 
 
 def job(model: ServedModel, records: list[dict[str, Any]], request_id: str) -> Job:
-    return Job(model, model.schema.validate(records, request_id),
-               np.datetime64(time.time_ns() // 1000, "us"), "caller", request_id,
-               asyncio.get_running_loop().create_future())  # fmt: skip
+    return Job(
+        model,
+        model.schema.validate(records, request_id),
+        np.datetime64(time.time_ns() // 1000, "us"),
+        "caller",
+        request_id,
+        asyncio.get_running_loop().create_future(),
+    )
 
 
 def test_concurrent_requests_share_a_model_call_and_get_the_unbatched_predictions(
@@ -90,7 +96,7 @@ def test_batches_stop_at_max_rows_and_every_record_is_audited_once(tmp_path: Pat
             batcher.submit(j)
         return list(await asyncio.gather(*(j.future for j in jobs)))
 
-    results, batches, log = run(scenario, tmp_path, max_rows=6)
+    results, batches, _ = run(scenario, tmp_path, max_rows=6)
     assert [sum(j.records.n for j in b) for b in batches] == [6, 6, 6, 2]
     table, manifest, problems = finalize(all_segments(tmp_path)[0], None)
     assert problems == [] and manifest.count == 20

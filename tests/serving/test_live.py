@@ -40,7 +40,8 @@ def test_the_window_keeps_the_last_rows_and_grades_like_the_cron() -> None:
     frame = pd.DataFrame(cols).assign(y_pred_proba=MODEL.predict_proba(pd.DataFrame(cols)))
     cron = DriftCalculator.from_profile(MODEL.profile).calculate(frame)
     assert {f.name: f.severity for f in live.result.features} == {
-        f.name: f.severity for f in cron.features}  # fmt: skip
+        f.name: f.severity for f in cron.features
+    }
     assert live.flagged() == ["car_value"]
     assert live.result["car_value"].psi == cron["car_value"].psi
     body = live.to_json(600, 500)

@@ -46,15 +46,18 @@ BAD: list[tuple[str, Any, str, str | None]] = [
     ("scalar body", 3, "not_a_record", None),
     ("empty array", [], "empty_batch", None),
     ("record not an object", [record(0), "x"], "not_a_record", None),
-    ("missing field", {k: v for k, v in record(0).items() if k != "car_value"}, "missing_field",
-     "car_value"),
+    (
+        "missing field",
+        {k: v for k, v in record(0).items() if k != "car_value"},
+        "missing_field",
+        "car_value",
+    ),
     ("unknown field", record(0, colour="red"), "unknown_field", "colour"),
     ("text in a numeric field", record(0, car_value="12000"), "wrong_type", "car_value"),
     ("boolean in a numeric field", record(0, loan_length=True), "wrong_type", "loan_length"),
     ("null in a numeric field", record(0, car_value=None), "missing_value", "car_value"),
     ("NaN", record(0, car_value=math.nan), "not_finite", "car_value"),
-    ("infinity", record(0, debt_to_income_ratio=-math.inf), "not_finite",
-     "debt_to_income_ratio"),
+    ("infinity", record(0, debt_to_income_ratio=-math.inf), "not_finite", "debt_to_income_ratio"),
     ("integer beyond float64", record(0, car_value=10**400), "not_finite", "car_value"),
     ("unseen category", record(0, salary_range="90K+ €"), "unseen_category", "salary_range"),
     ("object as a category", record(0, salary_range={"a": 1}), "wrong_type", "salary_range"),
@@ -62,7 +65,7 @@ BAD: list[tuple[str, Any, str, str | None]] = [
     ("float id", record(0, id=1.5), "bad_id", "id"),
     ("id with a newline", record(0, id="a\nb"), "bad_id", "id"),
     ("duplicate ids", [record(0, id="x"), record(1, id="x")], "duplicate_id", "id"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("case", "body", "code", "field"), BAD, ids=[b[0] for b in BAD])
