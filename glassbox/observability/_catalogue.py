@@ -35,6 +35,8 @@ class MetricSpec:
     group: Group  # the push group that carries it, or the serving process that exposes it
     kind: Kind = "gauge"
     buckets: tuple[float, ...] = ()
+    # Exposed by a standard prometheus_client collector the process registers, not by us.
+    external: bool = False
 
     @property
     def series(self) -> frozenset[str]:
@@ -133,14 +135,19 @@ CATALOGUE: tuple[MetricSpec, ...] = (
     _s("glassbox_serving_audit_write_seconds", "histogram", "Time for a micro-batch's audit "
        "records to become durable (write + group-commit fdatasync).", buckets=LATENCY_BUCKETS),
     _s("glassbox_serving_drift_psi", "gauge", "Population stability index of a column over "
-       "the live window against the model's reference profile.", "feature"),
+       "the live window against the model's reference profile (NaN while the window is below "
+       "its minimum rows); kind: feature or prediction.", "feature", "kind"),
     _s("glassbox_serving_drift_severity", "gauge", "Live drift severity of a column: 0 none, "
-       "1 warning, 2 critical (0 while the window is below its minimum rows).", "feature"),
+       "1 warning, 2 critical (0 while the window is below its minimum rows).", "feature",
+       "kind"),
     _s("glassbox_serving_drift_window_rows", "gauge", "Rows in the live drift window."),
     _s("glassbox_serving_prediction_score", "histogram", "Predicted probability of the "
        "positive class.", buckets=tuple(round(0.1 * i, 1) for i in range(1, 11))),
     _s("glassbox_serving_reported_latency_seconds", "histogram", "Model latency reported by "
        "clients of /monitor (a model served elsewhere).", buckets=LATENCY_BUCKETS),
+    _s("glassbox_serving_throughput_bound_rps", "gauge", "Configured bounds of the /predict "
+       "request rate over all replicas (serving.slo.throughput_min_rps / _max_rps), for the "
+       "throughput alert; absent when not configured.", "bound"),
     _s("glassbox_serving_model_info", "gauge", "1 for the model version being served.",
        "fingerprint", "alias"),
     _s("glassbox_serving_model_switches_total", "counter", "Times the server switched to "
@@ -149,6 +156,11 @@ CATALOGUE: tuple[MetricSpec, ...] = (
        "the serving run in MLflow."),
     _s("glassbox_serving_audit_segments_pending", "gauge", "Closed audit segments waiting to "
        "be logged to MLflow (MLflow unreachable when it grows)."),
+    # prometheus_client's process collector, on the server's /metrics (CPU and memory panels)
+    MetricSpec("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+               (), "serving", "counter", external=True),
+    MetricSpec("process_resident_memory_bytes", "Resident memory size in bytes.", (),
+               "serving", "gauge", external=True),
 )  # fmt: skip
 
 BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in CATALOGUE}

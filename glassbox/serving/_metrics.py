@@ -34,7 +34,9 @@ class ServingMetrics:
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
         self.families: dict[str, Any] = {
-            spec.name: spec.register(self.registry) for spec in CATALOGUE if spec.group == "serving"
+            spec.name: spec.register(self.registry)
+            for spec in CATALOGUE
+            if spec.group == "serving" and not spec.external
         }
         self.labels: tuple[str, str] = ("", "")
         self._cache: dict[tuple[str, ...], Any] = {}
@@ -57,6 +59,12 @@ class ServingMetrics:
         self.labels = (name, version)
         info.labels(*self._info).set(1)
         self.child("glassbox_serving_in_flight_requests").set(0)
+
+    def bounds(self, low: float | None, high: float | None) -> None:
+        """Export the configured throughput bounds (for the Prometheus throughput alert)."""
+        for bound, value in (("min", low), ("max", high)):
+            if value is not None:
+                self.child("glassbox_serving_throughput_bound_rps", bound).set(value)
 
     def request(self, endpoint: str, code: int, seconds: float | None) -> None:
         self.child("glassbox_serving_requests_total", endpoint, str(code)).inc()
@@ -91,10 +99,11 @@ class ServingMetrics:
         if live.result is None:
             return
         for feature in live.result.features:
-            psi = feature.psi if math.isfinite(feature.psi) else float("nan")
-            self.child("glassbox_serving_drift_psi", feature.name).set(psi)
+            graded = live.graded and math.isfinite(feature.psi)
+            psi = feature.psi if graded else float("nan")
+            self.child("glassbox_serving_drift_psi", feature.name, feature.kind).set(psi)
             severity = SEVERITY[feature.severity] if live.graded else 0
-            self.child("glassbox_serving_drift_severity", feature.name).set(severity)
+            self.child("glassbox_serving_drift_severity", feature.name, feature.kind).set(severity)
 
     def switched(self, name: str, version: str) -> None:
         self.child("glassbox_serving_model_switches_total", model=(name, version)).inc()

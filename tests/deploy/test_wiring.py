@@ -102,7 +102,9 @@ def test_the_mlflow_deployment_gives_serve_everything_it_checks(
     )
     settings = load_server_settings(config_dir / "server.yaml")
     if overlay == "dev":  # built by the kubelet from the in-cluster database's password
-        server = f"postgresql+psycopg2://mlflow:{_stand_in('postgres-password')}@glassbox-postgres:5432"
+        server = (
+            f"postgresql+psycopg2://mlflow:{_stand_in('postgres-password')}@glassbox-postgres:5432"
+        )
         backend, auth_db, destination = f"{server}/mlflow", f"{server}/mlflow_auth", "/mlartifacts"
     else:  # whole URIs from the Secret
         backend, auth_db = _stand_in("backend-store-uri"), _stand_in("auth-database-uri")
