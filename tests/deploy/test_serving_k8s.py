@@ -33,8 +33,9 @@ def objects() -> list[Doc]:
 
 @pytest.fixture(scope="module")
 def monitor() -> Doc:
-    (doc,) = [d for d in yaml.safe_load_all((K8S / "prometheus" / "servicemonitor.yaml").read_text())
-              if d]  # fmt: skip
+    (doc,) = [
+        d for d in yaml.safe_load_all((K8S / "prometheus" / "servicemonitor.yaml").read_text()) if d
+    ]
     return doc
 
 
@@ -49,7 +50,7 @@ def test_the_kustomization_holds_the_serving_objects(objects: list[Doc]) -> None
             "HorizontalPodAutoscaler",
             "PodDisruptionBudget",
             "NetworkPolicy",
-        )  # fmt: skip
+        )
     )
     assert {d["metadata"]["namespace"] for d in objects} == {"glassbox"}
 
@@ -150,8 +151,11 @@ def test_service_monitor_autoscaler_budget_and_policy_select_the_server(
     assert {e["port"] for e in monitor["spec"]["endpoints"]} <= port_names
     assert {e["path"] for e in monitor["spec"]["endpoints"]} == {"/metrics"}
     hpa = one(objects, "HorizontalPodAutoscaler", "glassbox-serving")
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
-                                            "name": "glassbox-serving"}  # fmt: skip
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": "glassbox-serving",
+    }
     assert hpa["spec"]["minReplicas"] >= 2
     pdb = one(objects, "PodDisruptionBudget", "glassbox-serving")
     assert pdb["spec"]["selector"]["matchLabels"].items() <= labels.items()

@@ -32,9 +32,11 @@ def as_records(frame: pd.DataFrame, with_id: bool = True) -> list[dict[str, Any]
     out = []
     for row in frame.to_dict("records"):
         item: dict[str, Any] = {name: float(row[name]) for name in NUMERIC}
-        item |= {"salary_range": row["salary_range"],
-                 "size_of_downpayment": row["size_of_downpayment"],
-                 "repaid_loan_on_prev_car": bool(row["repaid_loan_on_prev_car"])}  # fmt: skip
+        item |= {
+            "salary_range": row["salary_range"],
+            "size_of_downpayment": row["size_of_downpayment"],
+            "repaid_loan_on_prev_car": bool(row["repaid_loan_on_prev_car"]),
+        }
         if with_id:
             item["id"] = f"loan-{int(row['id'])}"
         out.append(item)
@@ -66,40 +68,99 @@ def bad_requests(max_body: int) -> list[tuple[str, str, str, dict[str, str], byt
     return [
         ("malformed JSON", "POST", "/predict", JSON, b'{"car_value": 1,', 400, "not valid JSON"),
         ("empty body", "POST", "/predict", JSON, b"", 400, "empty"),
-        ("non-UTF-8 body", "POST", "/predict", JSON, b'{"salary_range": "\xff\xfe"}', 400,
-         "UTF-8"),
-        ("wrong content type", "POST", "/predict", {"content-type": "text/csv"},
-         body(row), 415, "application/json"),
+        ("non-UTF-8 body", "POST", "/predict", JSON, b'{"salary_range": "\xff\xfe"}', 400, "UTF-8"),
+        (
+            "wrong content type",
+            "POST",
+            "/predict",
+            {"content-type": "text/csv"},
+            body(row),
+            415,
+            "application/json",
+        ),
         ("no content type", "POST", "/predict", {}, body(row), 415, "Content-Type"),
-        ("non-UTF-8 charset", "POST", "/predict",
-         {"content-type": "application/json; charset=latin-1"}, body(row), 415, "utf-8"),
-        ("oversized body", "POST", "/predict", JSON, b"[" + b" " * max_body + b"]", 413,
-         "at most"),
+        (
+            "non-UTF-8 charset",
+            "POST",
+            "/predict",
+            {"content-type": "application/json; charset=latin-1"},
+            body(row),
+            415,
+            "utf-8",
+        ),
+        ("oversized body", "POST", "/predict", JSON, b"[" + b" " * max_body + b"]", 413, "at most"),
         ("empty array", "POST", "/predict", JSON, b"[]", 422, "at least one record"),
         ("scalar body", "POST", "/predict", JSON, b"42", 422, "JSON object"),
-        ("missing field", "POST", "/predict", JSON,
-         body({k: v for k, v in row.items() if k != "driver_tenure"}), 422, "driver_tenure"),
+        (
+            "missing field",
+            "POST",
+            "/predict",
+            JSON,
+            body({k: v for k, v in row.items() if k != "driver_tenure"}),
+            422,
+            "driver_tenure",
+        ),
         ("unknown field", "POST", "/predict", JSON, body(row | {"colour": "red"}), 422, "colour"),
-        ("wrong type", "POST", "/predict", JSON, body(row | {"loan_length": "long"}), 422,
-         "loan_length"),
-        ("null value", "POST", "/predict", JSON, body(row | {"car_value": None}), 422,
-         "car_value"),
-        ("NaN", "POST", "/predict", JSON,
-         json.dumps(row | {"debt_to_income_ratio": float("nan")}).encode(), 422,
-         "debt_to_income_ratio"),
-        ("infinity", "POST", "/predict", JSON,
-         json.dumps(row | {"car_value": float("inf")}).encode(), 422, "car_value"),
-        ("unseen category", "POST", "/predict", JSON, body(row | {"salary_range": "90K+"}), 422,
-         "salary_range"),
+        (
+            "wrong type",
+            "POST",
+            "/predict",
+            JSON,
+            body(row | {"loan_length": "long"}),
+            422,
+            "loan_length",
+        ),
+        ("null value", "POST", "/predict", JSON, body(row | {"car_value": None}), 422, "car_value"),
+        (
+            "NaN",
+            "POST",
+            "/predict",
+            JSON,
+            json.dumps(row | {"debt_to_income_ratio": float("nan")}).encode(),
+            422,
+            "debt_to_income_ratio",
+        ),
+        (
+            "infinity",
+            "POST",
+            "/predict",
+            JSON,
+            json.dumps(row | {"car_value": float("inf")}).encode(),
+            422,
+            "car_value",
+        ),
+        (
+            "unseen category",
+            "POST",
+            "/predict",
+            JSON,
+            body(row | {"salary_range": "90K+"}),
+            422,
+            "salary_range",
+        ),
         ("bad id", "POST", "/predict", JSON, body(row | {"id": {"a": 1}}), 422, "'id'"),
-        ("duplicate ids", "POST", "/predict", JSON,
-         body([row | {"id": "x"}, row | {"id": "x"}]), 422, "unique"),
+        (
+            "duplicate ids",
+            "POST",
+            "/predict",
+            JSON,
+            body([row | {"id": "x"}, row | {"id": "x"}]),
+            422,
+            "unique",
+        ),
         ("record not an object", "POST", "/predict", JSON, body([row, [1, 2]]), 422, "record 1"),
-        ("monitor record without probability", "POST", "/monitor", JSON,
-         body({"id": "m", "features": row, "prediction": 1}), 422, "probability"),
+        (
+            "monitor record without probability",
+            "POST",
+            "/monitor",
+            JSON,
+            body({"id": "m", "features": row, "prediction": 1}),
+            422,
+            "probability",
+        ),
         ("wrong method", "GET", "/predict", {}, b"", 405, "method not allowed"),
         ("unknown path", "POST", "/score", JSON, body(row), 404, "/score"),
-    ]  # fmt: skip
+    ]
 
 
 def register_other_version(store: PipelineRun) -> str:
@@ -126,12 +187,15 @@ def register_other_version(store: PipelineRun) -> str:
             gm.features_frame(frame, data), frame[data.target_column]
         )
         fingerprint = gm.fingerprint(estimator)
-        with mlflow.start_run(experiment_id=train.info.experiment_id,
-                              tags={"glassbox.train_run_id": champion.run_id}):  # fmt: skip
+        with mlflow.start_run(
+            experiment_id=train.info.experiment_id, tags={"glassbox.train_run_id": champion.run_id}
+        ):
             info = mlflow.sklearn.log_model(
-                estimator, name="model", serialization_format="skops",
+                estimator,
+                name="model",
+                serialization_format="skops",
                 skops_trusted_types=gm.SKOPS_TRUSTED_TYPES,
-            )  # fmt: skip
+            )
         version = mlflow.register_model(info.model_uri, MODEL, tags={FINGERPRINT_TAG: fingerprint})
     finally:
         mlflow.set_tracking_uri(previous)

@@ -14,7 +14,6 @@ import json
 import signal
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,8 +37,10 @@ MAX_BODY = 400_000
 
 
 def _replay(client: httpx.Client, records: list[dict[str, Any]]) -> list[int]:
-    return [client.post("/predict", json=records[i : i + 500]).status_code
-            for i in range(0, len(records), 500)]  # fmt: skip
+    return [
+        client.post("/predict", json=records[i : i + 500]).status_code
+        for i in range(0, len(records), 500)
+    ]
 
 
 def _under_load(server: Any, stop: threading.Event, seen: list[tuple[int, str | None]]) -> None:
@@ -95,8 +96,16 @@ def _session(server: Any, store: PipelineRun, out: dict[str, Any]) -> None:
         ]
         out["after_bad"] = c.post("/predict", json=good(3))
         out["metrics_after_bad"] = c.get("/metrics").text
-        monitored = [{"id": f"ext-{i}", "features": good(i), "prediction": 1,
-                      "probability": 0.8, "latency_ms": 12.5} for i in range(3)]  # fmt: skip
+        monitored = [
+            {
+                "id": f"ext-{i}",
+                "features": good(i),
+                "prediction": 1,
+                "probability": 0.8,
+                "latency_ms": 12.5,
+            }
+            for i in range(3)
+        ]
         out["monitor"] = c.post("/monitor", json=monitored)
         out["stable"] = _replay(c, period(drifting=False))
         out["drift_stable"] = c.get("/drift").json()
@@ -175,8 +184,9 @@ def test_bad_requests_are_4xx_naming_the_problem_counted_and_harmless(
     before = metric_value(session["metrics_before"], "glassbox_serving_errors_total")
     after = metric_value(session["metrics_after_bad"], "glassbox_serving_errors_total")
     assert after - before == len(bad)
-    invalid = metric_value(session["metrics_after_bad"], "glassbox_serving_errors_total",
-                           type="invalid_input")  # fmt: skip
+    invalid = metric_value(
+        session["metrics_after_bad"], "glassbox_serving_errors_total", type="invalid_input"
+    )
     assert invalid >= len([b for b in bad if b[1] in (400, 413, 415, 422, 405)])
     assert session["after_bad"].status_code == 200, "the server keeps serving"
 
@@ -201,14 +211,17 @@ def test_the_drifting_period_flags_what_the_cron_flags_and_the_stable_one_nothin
         assert feature["severity"] in {"none", "warning", "critical"}
         assert (feature["severity"] != "none") == (feature["name"] in MOVED | {"y_pred_proba"})
     for name in FEATURES:
-        psi_stable = metric_value(session["metrics_stable"], "glassbox_serving_drift_psi",
-                                  feature=name)  # fmt: skip
-        psi_drift = metric_value(session["metrics_drifting"], "glassbox_serving_drift_psi",
-                                 feature=name)  # fmt: skip
+        psi_stable = metric_value(
+            session["metrics_stable"], "glassbox_serving_drift_psi", feature=name
+        )
+        psi_drift = metric_value(
+            session["metrics_drifting"], "glassbox_serving_drift_psi", feature=name
+        )
         assert psi_stable < 0.1, name
         assert (psi_drift >= 0.2) == (name in MOVED), (name, psi_drift)
-        severity = metric_value(session["metrics_drifting"], "glassbox_serving_drift_severity",
-                                feature=name)  # fmt: skip
+        severity = metric_value(
+            session["metrics_drifting"], "glassbox_serving_drift_severity", feature=name
+        )
         assert (severity > 0) == (name in MOVED), name
 
 
@@ -219,14 +232,21 @@ def test_live_endpoints_answer(session: dict[str, Any]) -> None:
     assert latency["requests"] > 20 and latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"]
     alerts = session["/alerts"].json()["alerts"]
     assert {(a["check"], a["feature"]) for a in alerts if a["check"] == "data_drift"} == {
-        ("data_drift", name) for name in MOVED}  # fmt: skip
+        ("data_drift", name) for name in MOVED
+    }
     text = session["metrics_drifting"]
-    for family in ("glassbox_serving_request_duration_seconds_bucket",
-                   "glassbox_serving_batch_size_bucket", "glassbox_serving_audit_write_seconds_count",
-                   "glassbox_serving_prediction_score_bucket", "process_cpu_seconds_total"):  # fmt: skip
+    for family in (
+        "glassbox_serving_request_duration_seconds_bucket",
+        "glassbox_serving_batch_size_bucket",
+        "glassbox_serving_audit_write_seconds_count",
+        "glassbox_serving_prediction_score_bucket",
+        "process_cpu_seconds_total",
+    ):
         assert metric_value(text, family) > 0, family
-    assert metric_value(text, "glassbox_serving_predictions_total", status="ok",
-                        model_name=MODEL) >= 10_000  # fmt: skip
+    assert (
+        metric_value(text, "glassbox_serving_predictions_total", status="ok", model_name=MODEL)
+        >= 10_000
+    )
 
 
 def test_the_alias_moved_under_load_without_a_failed_request(session: dict[str, Any]) -> None:
@@ -270,8 +290,9 @@ def test_audit_verify_checks_the_segments_and_finds_a_served_prediction(
     assert found.stdout.count("chain intact") == segments, found.stdout
     assert "is recorded in" in found.stdout and "car-loan-default v1" in found.stdout
     forged = row | {"car_value": row["car_value"] + 1}
-    differs = glassbox_cli(store, "audit", "verify", "--run", run.info.run_id,
-                           "--row", json.dumps(forged))  # fmt: skip
+    differs = glassbox_cli(
+        store, "audit", "verify", "--run", run.info.run_id, "--row", json.dumps(forged)
+    )
     assert differs.returncode == 1 and "inputs differ" in differs.stdout
 
 
