@@ -14,6 +14,7 @@ import signal
 import sys
 from typing import Any
 
+from glassbox.serving._model import parse_model_uri
 from glassbox.serving._service import Service, prepare
 from glassbox.serving._settings import ServingSettings
 
@@ -57,6 +58,7 @@ def serve(
     uri = model_uri or serving.resolved_model_uri(
         conf.tracking.registered_model, conf.tracking.champion_alias
     )
+    parse_model_uri(uri)  # a malformed URI fails before anything heavy is imported
     host = host or serving.host
     port = serving.port if port is None else port
     logging.basicConfig(

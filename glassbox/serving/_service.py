@@ -166,6 +166,7 @@ class Service:
         self.tracing = Tracing(self.environ, {"glassbox.serving.run_id": run_id})
         self.board = AlertBoard(f"{model.ref.name}/serving", _router(self.environ))
         self._use(model)
+        self.uploader.mark_running()
         self.uploader.start()
         self.uploader.notify()
         self.batcher.start()
@@ -327,6 +328,8 @@ class Service:
             for key, value in tags.items():
                 client.set_tag(self.run.run_id, key, value)
             self.run.finish(status)
+            if logged and self.uploader is not None:
+                self.uploader.mark_ended()  # ended, with every segment logged
         except Exception as exc:
             log.warning("serving run not ended (%s); the next start on this volume ends it", exc)
 

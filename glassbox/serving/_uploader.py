@@ -5,7 +5,8 @@ The uploader thread finalises each closed segment (audit table + manifest, check
 newest ``keep_logged_segments`` logged segments stay on the volume. At start it also takes over
 what a previous process left behind (that process is gone: the audit directory is locked): its
 open segment is recovered, its closed segments are logged to *its* run, and that run, if still
-marked running, is ended ``KILLED``.
+marked running, is ended ``KILLED`` (every live server leaves a marker ``runs/<run id>`` in the
+audit directory until it ends its run, so a run killed before its first record is ended too).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from glassbox.serving._segment_files import (
 )
 
 log = logging.getLogger("glassbox.serving")
+RUNS = "runs"
 
 
 class Uploader(threading.Thread):
@@ -64,14 +66,18 @@ class Uploader(threading.Thread):
         self._wake.set()
 
     def recover_previous(self) -> list[str]:
-        """Close what a killed process left open; the run ids whose segments are pending."""
-        runs: list[str] = []
+        """Close what a killed process left open; the run ids of the killed processes."""
         for folder in all_segments(self.root):
-            if recover(folder):
-                run_id = folder.parent.name
-                if run_id not in runs:
-                    runs.append(run_id)
-        return runs
+            recover(folder)
+        return sorted(p.name for p in (self.root / RUNS).glob("*") if p.name != self.current_run_id)
+
+    def mark_running(self) -> None:
+        """This process serves ``current_run_id`` (removed by ``mark_ended``)."""
+        (self.root / RUNS).mkdir(exist_ok=True)
+        write_durably(self.root / RUNS / self.current_run_id, b"running\n")
+
+    def mark_ended(self) -> None:
+        (self.root / RUNS / self.current_run_id).unlink(missing_ok=True)
 
     def run(self) -> None:
         while not self._stopping.is_set():
@@ -90,8 +96,21 @@ class Uploader(threading.Thread):
                         break  # this run's open segment: later ones cannot be logged yet
                     if not self._log(folder):
                         return False
+            self._end_dead_runs()
             self._prune()
             return True
+
+    def _end_dead_runs(self) -> None:
+        """End the runs of killed processes once all of their segments are logged."""
+        pending = {
+            folder.parent.name
+            for folder in all_segments(self.root)
+            if not (folder / LOGGED).exists()
+        }
+        for marker in sorted((self.root / RUNS).glob("*")):
+            if marker.name != self.current_run_id and marker.name not in pending:
+                if _end_dead_run(marker.name):
+                    marker.unlink(missing_ok=True)
 
     def pending(self) -> int:
         """Closed segments not logged yet."""
@@ -128,13 +147,7 @@ class Uploader(threading.Thread):
         self.logged += 1
         if self._on_logged is not None:
             self._on_logged(header, manifest.count)
-        if header.run_id != self.current_run_id and self._last_of_run(folder):
-            _end_dead_run(header.run_id)
         return True
-
-    def _last_of_run(self, folder: Path) -> bool:
-        later = [p for p in folder.parent.iterdir() if p.is_dir() and p.name > folder.name]
-        return not later
 
     def _prune(self) -> None:
         logged = [f for f in all_segments(self.root) if (f / LOGGED).exists()]
@@ -152,9 +165,10 @@ class Uploader(threading.Thread):
         return done
 
 
-def _end_dead_run(run_id: str) -> None:
-    """The process that served ``run_id`` was killed: end its run as KILLED (once)."""
+def _end_dead_run(run_id: str) -> bool:
+    """The process that served ``run_id`` was killed: end its run KILLED. False to retry."""
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     client = mlflow.MlflowClient()
     try:
@@ -162,5 +176,12 @@ def _end_dead_run(run_id: str) -> None:
         if run.info.status == "RUNNING":
             client.set_tag(run_id, "glassbox.serving.ended_by", "recovery after a crash")
             client.set_terminated(run_id, "KILLED")
-    except Exception as exc:  # the run record is best effort; its segments are logged
-        log.warning("serving run %s not ended: %s", run_id, exc)
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return True  # another tracking store's run: nothing to end here
+        log.warning("serving run %s not ended yet: %s", run_id, exc)
+        return False
+    except Exception as exc:  # MLflow unreachable: retried at the next drain
+        log.warning("serving run %s not ended yet: %s", run_id, exc)
+        return False
+    return True

@@ -187,8 +187,13 @@ def register_other_version(store: PipelineRun) -> str:
             gm.features_frame(frame, data), frame[data.target_column]
         )
         fingerprint = gm.fingerprint(estimator)
+        # logged in the copy's own artifact directory (the trained store it was copied from is
+        # shared by the session and must not change)
+        experiment = mlflow.create_experiment(
+            "serving-test-models", artifact_location=(store.home / "artifacts").as_uri()
+        )
         with mlflow.start_run(
-            experiment_id=train.info.experiment_id, tags={"glassbox.train_run_id": champion.run_id}
+            experiment_id=experiment, tags={"glassbox.train_run_id": champion.run_id}
         ):
             info = mlflow.sklearn.log_model(
                 estimator,
