@@ -108,9 +108,9 @@ class Uploader(threading.Thread):
             if not (folder / LOGGED).exists()
         }
         for marker in sorted((self.root / RUNS).glob("*")):
-            if marker.name != self.current_run_id and marker.name not in pending:
-                if _end_dead_run(marker.name):
-                    marker.unlink(missing_ok=True)
+            dead = marker.name != self.current_run_id and marker.name not in pending
+            if dead and _end_dead_run(marker.name):
+                marker.unlink(missing_ok=True)
 
     def pending(self) -> int:
         """Closed segments not logged yet."""

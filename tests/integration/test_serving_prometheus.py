@@ -60,16 +60,21 @@ def _prometheus(workdir: Path, servers: list[Server]) -> tuple[subprocess.Popen[
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(_short_for(RULES, workdir))],
         "scrape_configs": [
-            {"job_name": "glassbox-serving", "metrics_path": "/metrics",
-             "static_configs": [{"targets": [f"127.0.0.1:{s.port}" for s in servers]}]}
+            {
+                "job_name": "glassbox-serving",
+                "metrics_path": "/metrics",
+                "static_configs": [{"targets": [f"127.0.0.1:{s.port}" for s in servers]}],
+            }
         ],
-    }  # fmt: skip
+    }
     (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
-    proc = subprocess.Popen(
-        [exe, f"--config.file={workdir / 'prometheus.yml'}", f"--storage.tsdb.path={workdir / 'tsdb'}",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=(workdir / "prometheus.log").open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    args = [
+        f"--config.file={workdir / 'prometheus.yml'}",
+        f"--storage.tsdb.path={workdir / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
+    log = (workdir / "prometheus.log").open("wb")
+    proc = subprocess.Popen([exe, *args], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -135,18 +140,33 @@ def test_latency_and_error_alerts_fire_in_prometheus_for_the_faulty_servers_only
     common = {"GLASSBOX_SERVING__FOLLOW_ALIAS": "false"}
     servers = [
         start(store, tmp_path / "healthy", model=f"models:/{MODEL}/1", wait=False, **common),
-        start(store, tmp_path / "slow", model=f"models:/{MODEL}/{slow_version}", wait=False,
-              GLASSBOX_SERVING__FAULTS__LATENCY_MS="600", **common),
-        start(store, tmp_path / "failing", model=f"models:/{MODEL}/{failing_version}", wait=False,
-              GLASSBOX_SERVING__FAULTS__ERROR_RATE="0.3", **common),
-    ]  # fmt: skip
+        start(
+            store,
+            tmp_path / "slow",
+            model=f"models:/{MODEL}/{slow_version}",
+            wait=False,
+            GLASSBOX_SERVING__FAULTS__LATENCY_MS="600",
+            **common,
+        ),
+        start(
+            store,
+            tmp_path / "failing",
+            model=f"models:/{MODEL}/{failing_version}",
+            wait=False,
+            GLASSBOX_SERVING__FAULTS__ERROR_RATE="0.3",
+            **common,
+        ),
+    ]
     for server in servers:
         server.wait_ready()
     prometheus, base = _prometheus(tmp_path, servers)
     stop = threading.Event()
     codes: dict[int, list[int]] = {s.port: [] for s in servers}
-    loaders = [threading.Thread(target=_load, args=(s, stop, codes[s.port]))
-               for s in servers for _ in range(3)]  # fmt: skip
+    loaders = [
+        threading.Thread(target=_load, args=(s, stop, codes[s.port]))
+        for s in servers
+        for _ in range(3)
+    ]
     try:
         for t in loaders:
             t.start()
@@ -169,7 +189,9 @@ def test_latency_and_error_alerts_fire_in_prometheus_for_the_faulty_servers_only
     assert {t["health"] for t in targets} == {"up"} and len(targets) == 3
     for key in expected:
         assert seen.get(key, set()) >= {"pending", "firing"} or "firing" in seen.get(key, set()), (
-            key, seen)  # fmt: skip
+            key,
+            seen,
+        )
         assert "pending" in seen[key], f"{key} fired without being pending first: {seen}"
     assert not [key for key in seen if key[1] == "1"], f"the healthy server alerted: {seen}"
     # 30% errors is critical, not the 1-5% warning
