@@ -124,10 +124,10 @@ class Service:
             model = await asyncio.to_thread(load, self.prepared.ref, self.settings)
             await self._on_model_thread(self._set_threads)
             run_id = await asyncio.to_thread(self.run.start, model, self.prepared.uri, host, port)
-        except Exception as exc:
+        except Exception as exc:  # the server exits 1 with this reason (``on_tick``)
             self.failure = f"{type(exc).__name__}: {exc}"
             log.error("glassbox serve: not started: %s", self.failure)
-            raise
+            return
         self._wire(model, run_id)
         log.info("serving %s v%s (run %s)", model.ref.name, model.ref.version, run_id)
 
