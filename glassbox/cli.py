@@ -115,12 +115,19 @@ def audit_verify(
 @app.command()
 def lint(
     paths: Annotated[list[Path] | None, typer.Argument(help="files or directories")] = None,
+    kubernetes_version: Annotated[
+        str | None,
+        typer.Option(
+            help="Kubernetes release to validate against (default: 1.25, the oldest supported)"
+        ),
+    ] = None,
 ) -> None:
-    """Validate Argo manifests offline: official schema (strict) + the controller's checks."""
+    """Validate manifests offline: every Kubernetes object against its kind's schema (strict),
+    Argo workflows also against the controller's checks. Default: k8s/."""
     from glassbox.manifests import lint_paths
 
     try:
-        findings = lint_paths(paths or [Path("k8s/workflows")])
+        findings = lint_paths(paths or [Path("k8s")], kubernetes_version=kubernetes_version)
     except GlassboxError as exc:
         _fail(str(exc))
     for finding in findings:

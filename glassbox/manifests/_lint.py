@@ -1,5 +1,7 @@
-"""Lint manifest files: load multi-document YAML, validate each Argo document, resolve across files.
+"""Lint manifest files: load multi-document YAML, validate every object, resolve across files.
 
+Argo documents get the Argo schema and the controller's semantic rules; every other Kubernetes
+object is validated strictly against its kind's schema (:func:`validate_k8s_object`).
 ``argo lint`` needs a cluster (or the Argo CLI) to resolve ``workflowTemplateRef``s; here the
 documents linted together are the universe: a Workflow or CronWorkflow that refers to a
 WorkflowTemplate must find it among them.
@@ -7,7 +9,6 @@ WorkflowTemplate must find it among them.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,11 +17,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from glassbox.manifests._finding import ARGO_KINDS, Finding, LintError, document_label
+from glassbox.manifests._objects import validate_k8s_object
 from glassbox.manifests._schema import validate_schema
 from glassbox.manifests._semantic import lint_document
 
 _SUFFIXES = (".yaml", ".yml")
 _TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
+#: kustomize's own files (Kustomization, Component) are build instructions, not API objects.
+_KUSTOMIZE_API = "kustomize.config.k8s.io/"
 
 
 if TYPE_CHECKING:
@@ -51,13 +55,19 @@ class _Loader(_SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def lint_paths(paths: Iterable[str | os.PathLike[str]], *, strict: bool = True) -> list[Finding]:
-    """Schema and semantic findings for every Argo document in the given files and directories.
+def lint_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    strict: bool = True,
+    kubernetes_version: str | None = None,
+) -> list[Finding]:
+    """Schema and semantic findings for every Kubernetes object in the given files and directories.
 
     Directories are searched recursively for ``*.yaml`` / ``*.yml`` (hidden directories are
-    skipped); documents of other kinds (ConfigMaps, kustomizations...) are ignored. All
-    documents are linted as one set, so references between files resolve. A path that does
-    not exist raises :class:`LintError`; unparsable YAML is reported as a finding.
+    skipped). A document with an ``apiVersion`` or a ``kind`` is an object to validate;
+    mappings with neither (Prometheus rule files, promtool tests) and kustomize's own files are
+    skipped. All documents are linted as one set, so references between files resolve. A path
+    that does not exist raises :class:`LintError`; unparsable YAML is reported as a finding.
     """
     findings: list[Finding] = []
     documents: list[tuple[str, object]] = []
@@ -70,20 +80,24 @@ def lint_paths(paths: Iterable[str | os.PathLike[str]], *, strict: bool = True) 
             continue
         except (OSError, UnicodeDecodeError) as exc:
             raise LintError(f"{file}: cannot read ({exc})") from exc
-        for doc in loaded:
-            if _is_argo(doc):
-                documents.append((str(file), doc))
-            elif (hint := _misspelt_kind(doc)) is not None:
-                findings.append(Finding(str(file), document_label(doc), "kind", hint))
-    findings.extend(lint_documents(documents, strict=strict))
+        documents.extend((str(file), doc) for doc in loaded if _is_object(doc))
+    findings.extend(lint_documents(documents, strict=strict, kubernetes_version=kubernetes_version))
     order = {str(file): index for index, file in enumerate(files)}
     return sorted(findings, key=lambda finding: order.get(finding.file, len(order)))
 
 
 def lint_documents(
-    documents: Iterable[tuple[str, object]], *, strict: bool = True
+    documents: Iterable[tuple[str, object]],
+    *,
+    strict: bool = True,
+    kubernetes_version: str | None = None,
 ) -> list[Finding]:
-    """Lint already-loaded ``(file, document)`` pairs as one set (schema, semantics, references)."""
+    """Lint already-loaded ``(file, document)`` pairs as one set (schema, semantics, references).
+
+    ``strict`` concerns the Argo schema (which does not close its objects by itself);
+    Kubernetes objects and custom resources are always validated strictly, against the
+    ``kubernetes_version`` release (see :func:`validate_k8s_object`).
+    """
     docs = list(documents)
     catalog: dict[tuple[str, str], Mapping[str, Any]] = {}
     findings: list[Finding] = []
@@ -106,8 +120,13 @@ def lint_documents(
         if key[0] in _TEMPLATE_KINDS and isinstance(doc, Mapping):
             catalog[key] = doc
     for file, doc in docs:
-        findings.extend(validate_schema(doc, strict=strict, file=file))
-        findings.extend(lint_document(doc, file=file, catalog=catalog))
+        if _is_argo(doc):
+            findings.extend(validate_schema(doc, strict=strict, file=file))
+            findings.extend(lint_document(doc, file=file, catalog=catalog))
+        else:
+            findings.extend(
+                validate_k8s_object(doc, file=file, kubernetes_version=kubernetes_version)
+            )
     return findings
 
 
@@ -145,12 +164,11 @@ def _is_argo(doc: object) -> bool:
     return isinstance(doc, Mapping) and doc.get("kind") in ARGO_KINDS
 
 
-def _misspelt_kind(doc: object) -> str | None:
-    if not isinstance(doc, Mapping) or not str(doc.get("apiVersion", "")).startswith("argoproj.io"):
-        return None
-    kind = str(doc.get("kind"))
-    close = difflib.get_close_matches(kind, ARGO_KINDS, n=1, cutoff=0.8)
-    return f"unknown kind '{kind}' (did you mean '{close[0]}'?)" if close else None
+def _is_object(doc: object) -> bool:
+    if not isinstance(doc, Mapping) or not ("kind" in doc or "apiVersion" in doc):
+        return False
+    kustomize = str(doc.get("apiVersion", "")).startswith(_KUSTOMIZE_API)
+    return not kustomize and doc.get("kind") not in ("Kustomization", "Component")
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

