@@ -1,29 +1,26 @@
 """k8s/serving and its ServiceMonitor: every object valid against the upstream schemas (strict),
 hardened like the rest of k8s/, and wired to each other and to what ``glassbox serve`` does.
 
-Schemas: the Kubernetes OpenAPI schemas shipped by the PyPI package ``kubernetes-validate``
-(strict: unknown fields fail); the ServiceMonitor against prometheus-operator's own CRD
-(../shared/prometheus-operator, v0.93.0) with the two documented adjustments (int-or-string
-fields, ``additionalProperties: false`` wherever the schema lists properties).
+Schemas: ``glassbox.manifests.validate_k8s_object`` — the Kubernetes OpenAPI schemas of the PyPI
+package ``kubernetes-validate`` (strict: unknown fields fail) and, for the ServiceMonitor,
+prometheus-operator's own CRD (../shared/prometheus-operator). Rendered by the real kustomize.
 """
 
 from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
+from glassbox.manifests import DEFAULT_KUBERNETES_VERSION, kubernetes_versions, validate_k8s_object
 from glassbox.serving import ServingSettings
 from tests.deploy._kustomize import build
-from tests.deploy.conftest import K8S, ROOT, Doc, one
+from tests.deploy.conftest import K8S, Doc, one
 from tests.deploy.test_security import _assert_hardened
 
 SERVING = K8S / "serving"
-SHARED = ROOT.parent / "shared" / "prometheus-operator"
-KUBERNETES = "1.30.0"
 
 
 @pytest.fixture(scope="module")
@@ -55,57 +52,24 @@ def test_the_kustomization_holds_the_serving_objects(objects: list[Doc]) -> None
     assert {d["metadata"]["namespace"] for d in objects} == {"glassbox"}
 
 
-def test_every_object_is_valid_against_the_kubernetes_schemas_strictly(
-    objects: list[Doc],
+@pytest.mark.parametrize("version", [DEFAULT_KUBERNETES_VERSION, kubernetes_versions()[-1]])
+def test_every_object_passes_strict_validation(
+    objects: list[Doc], monitor: Doc, version: str
 ) -> None:
-    import kubernetes_validate
+    for doc in [*objects, monitor]:
+        findings = validate_k8s_object(doc, file="k8s/serving", kubernetes_version=version)
+        assert findings == [], "\n".join(str(f) for f in findings)
 
-    for doc in objects:
-        kubernetes_validate.validate(doc, KUBERNETES, strict=True)
 
-
-def test_the_strict_validation_catches_a_misspelt_field(objects: list[Doc]) -> None:
-    import kubernetes_validate
-
+def test_the_strict_validation_catches_a_misspelt_field(objects: list[Doc], monitor: Doc) -> None:
     bad = copy.deepcopy(one(objects, "Deployment", "glassbox-serving"))
     bad["spec"]["template"]["spec"]["containers"][0]["livenessProbes"] = {}
-    with pytest.raises(kubernetes_validate.ValidationError, match="livenessProbes"):
-        kubernetes_validate.validate(bad, KUBERNETES, strict=True)
-
-
-def _strict(schema: Any) -> Any:
-    """The CRD schema as a strict JSON schema (README of ../shared/prometheus-operator)."""
-    if isinstance(schema, list):
-        return [_strict(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: _strict(v) for k, v in schema.items()}
-    if out.pop("x-kubernetes-int-or-string", False):
-        out["type"] = ["integer", "string"]
-    if "properties" in out and not out.get("x-kubernetes-preserve-unknown-fields"):
-        out.setdefault("additionalProperties", False)
-    return out
-
-
-def _crd_validator() -> Any:
-    import jsonschema
-
-    crd = yaml.safe_load((SHARED / "servicemonitors-crd.yaml").read_text())
-    version = next(v for v in crd["spec"]["versions"] if v["name"] == "v1")
-    schema = _strict(version["schema"]["openAPIV3Schema"])
-    return jsonschema.Draft7Validator(schema)
-
-
-def test_the_servicemonitor_is_valid_against_the_operator_crd(monitor: Doc) -> None:
-    assert (monitor["apiVersion"], monitor["kind"]) == (
-        "monitoring.coreos.com/v1",
-        "ServiceMonitor",
-    )
-    errors = [e.message for e in _crd_validator().iter_errors(monitor)]
-    assert errors == []
+    findings = [str(f) for f in validate_k8s_object(bad, file="k8s/serving")]
+    assert any("livenessProbes" in f for f in findings), findings
     broken = copy.deepcopy(monitor)
     broken["spec"]["endpoints"][0]["intervall"] = "15s"
-    assert any("intervall" in e.message for e in _crd_validator().iter_errors(broken))
+    findings = [str(f) for f in validate_k8s_object(broken, file="k8s/prometheus")]
+    assert any("intervall" in f for f in findings), findings
 
 
 def test_the_server_container_is_hardened_and_bounded(objects: list[Doc]) -> None:
