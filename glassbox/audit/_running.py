@@ -186,12 +186,10 @@ def _mapping_rows(columns: dict[str, np.ndarray], what: str, n: int) -> list[str
     mapping_text(dict.fromkeys(names), what)  # keys: strings, none reserved
     if not names:
         return ["{}"] * n
-    prefixes = [quote(name) + ":" for name in names]
+    # one %-format per row: {"a":%s,"b":%s} (a '%' in a column name escaped)
+    template = "{" + ",".join(quote(name).replace("%", "%%") + ":%s" for name in names) + "}"
     cells = [_cells(columns[name], f"{what} column {name!r}") for name in names]
-    return [
-        "{" + ",".join(p + v for p, v in zip(prefixes, row, strict=True)) + "}"
-        for row in zip(*cells, strict=True)
-    ]
+    return [template % row for row in zip(*cells, strict=True)]
 
 
 def table_of(rows: ChainRows, model: ModelIdentity, hash_alg: str) -> pd.DataFrame:

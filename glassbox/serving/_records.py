@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 ID_FIELD = "id"
 _NUMBER_TYPES = frozenset({int, float})
 _BOOL_LABELS = {"True": True, "False": False, "true": True, "false": False}
+_BOOL_TEXT = {True: "True", False: "False"}  # label_of of a boolean
 _SHOWN_CATEGORIES = 20
 
 
@@ -260,8 +261,9 @@ class RecordSchema:
 
     def _categorical(self, spec: FieldSpec, values: list[Any]) -> np.ndarray:
         allowed = self._allowed[spec.name]
-        if all(type(v) is str for v in values) and allowed.issuperset(values):
-            return np.array(values, dtype=object)
+        labels = [_BOOL_TEXT[v] if type(v) is bool else v for v in values]
+        if all(type(v) is str for v in labels) and allowed.issuperset(labels):
+            return np.array(labels, dtype=object)
 
         def label(v: Any) -> str | None:
             if v is None or isinstance(v, dict | list):

@@ -184,3 +184,10 @@ def test_extend_equals_build_audit_for_any_values(
     preds = outputs(n)
     chain = RunningChain("seg", MODEL)
     assert chain.extend(cols, ids, ts, preds).record_hash == reference_hashes(cols, ids, ts, preds)
+
+
+def test_column_names_with_percent_signs_and_quotes_hash_like_build_audit() -> None:
+    cols = {"share %": np.array([0.5, 2.0]), 'say "hi"': np.array(["a", "b"], dtype=object)}
+    ids, ts, preds = ["a", "b"], stamps(2), outputs(2)
+    chain = RunningChain("seg", MODEL)
+    assert chain.extend(cols, ids, ts, preds).record_hash == reference_hashes(cols, ids, ts, preds)

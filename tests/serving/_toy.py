@@ -43,7 +43,7 @@ def loans(rows: int, seed: int) -> pd.DataFrame:
 
 
 @cache
-def fitted(version: str = "1", seed: int = 3) -> tuple[Any, DataContract, Any]:
+def fitted(seed: int = 3) -> tuple[Any, DataContract, Any]:
     raw = loans(2000, seed)
     contract = DataContract.infer(
         raw,
@@ -77,7 +77,7 @@ def fitted(version: str = "1", seed: int = 3) -> tuple[Any, DataContract, Any]:
 def served(
     version: str = "1", seed: int = 3, settings: ServingSettings | None = None
 ) -> ServedModel:
-    estimator, contract, profile = fitted(version, seed)
+    estimator, contract, profile = fitted(seed)
     settings = settings or ServingSettings()
     ref = VersionRef(
         "car-loan-default", version, f"run-{version}", gm.fingerprint(estimator), "champion"
@@ -86,9 +86,14 @@ def served(
     return ServedModel(ref, estimator, contract, profile, schema, train_run_id="train")
 
 
+@cache
+def _rows() -> list[dict[str, Any]]:
+    return loans(50, 11).to_dict("records")
+
+
 def record(i: int = 0, **overrides: Any) -> dict[str, Any]:
     """A valid request record (JSON types) from the synthetic data."""
-    row = loans(50, 11).iloc[i % 50]
+    row = _rows()[i % 50]
     out = {
         "car_value": float(row["car_value"]),
         "debt_to_income_ratio": float(row["debt_to_income_ratio"]),
