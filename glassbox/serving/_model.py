@@ -115,6 +115,27 @@ class ServedModel:
         """Probability of the positive class for every row (one model call)."""
         return self.estimator.predict_proba(frame)[:, 1]
 
+    def warm_up(self) -> None:
+        """Call the model on typical rows (the contract's medians and first categories) so the
+        first real request does not pay for lazy imports and first-call set-up."""
+        import pandas as pd
+
+        columns = {}
+        for spec in self.schema.fields:
+            column = self.contract.columns[spec.name]
+            if spec.kind == "numeric":
+                value: object = column.median if column.median is not None else 0.0
+            elif spec.kind == "categorical":
+                value = spec.categories[0] if spec.categories else ""
+            elif spec.kind == "boolean":
+                value = True
+            else:
+                value = pd.Timestamp("2020-01-01")
+            columns[spec.name] = [value] * 64
+        frame = pd.DataFrame(columns)
+        for rows in (1, 64, 1):
+            self.predict_proba(frame.iloc[:rows])
+
 
 def load(ref: VersionRef, settings: ServingSettings) -> ServedModel:
     """Load the estimator, the contract and the reference profile of ``ref``."""

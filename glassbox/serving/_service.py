@@ -123,6 +123,7 @@ class Service:
         try:
             model = await asyncio.to_thread(load, self.prepared.ref, self.settings)
             await self._on_model_thread(self._set_threads)
+            await self._on_model_thread(model.warm_up)
             run_id = await asyncio.to_thread(self.run.start, model, self.prepared.uri, host, port)
         except Exception as exc:  # the server exits 1 with this reason (``on_tick``)
             self.failure = f"{type(exc).__name__}: {exc}"

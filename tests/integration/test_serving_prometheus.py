@@ -103,9 +103,10 @@ def _register_versions(store: PipelineRun, count: int) -> list[str]:
     """More versions of the champion's model (same files), so each server has its labels."""
     client = store.client()
     v1 = client.get_model_version(MODEL, "1")
+    files = client.get_model_version_download_uri(MODEL, "1")
     out = []
     for _ in range(count):
-        mv = client.create_model_version(MODEL, v1.source, run_id=v1.run_id, tags=v1.tags)
+        mv = client.create_model_version(MODEL, files, run_id=v1.run_id, tags=v1.tags)
         out.append(str(mv.version))
     return out
 
@@ -116,6 +117,12 @@ def _alerts(base: str) -> list[dict[str, Any]]:
     return [
         a for a in response.json()["data"]["alerts"] if a["labels"]["alertname"] in SERVING_ALERTS
     ]
+
+
+def _query(base: str, promql: str) -> float:
+    response = httpx.get(f"{base}/api/v1/query", params={"query": promql}, timeout=10)
+    (result,) = response.json()["data"]["result"]
+    return float(result["value"][1])
 
 
 def _watch(base: str, expected: set[tuple[str, str]], timeout: float) -> dict[str, Any]:
@@ -159,13 +166,16 @@ def test_latency_and_error_alerts_fire_in_prometheus_for_the_faulty_servers_only
     ]
     for server in servers:
         server.wait_ready()
+        with server.client() as client:  # requests before the first scrape are not rated
+            for i in range(20):
+                client.post("/predict", json=good(i))
     prometheus, base = _prometheus(tmp_path, servers)
     stop = threading.Event()
     codes: dict[int, list[int]] = {s.port: [] for s in servers}
     loaders = [
         threading.Thread(target=_load, args=(s, stop, codes[s.port]))
         for s in servers
-        for _ in range(3)
+        for _ in range(2)
     ]
     try:
         for t in loaders:
@@ -176,6 +186,11 @@ def test_latency_and_error_alerts_fire_in_prometheus_for_the_faulty_servers_only
             ("GlassboxServingErrorRateCritical", failing_version),
         }
         found = _watch(base, expected, timeout=180)
+        found["healthy_p95"] = _query(
+            base,
+            "histogram_quantile(0.95, sum by (le) (rate(glassbox_serving_request_duration_seconds_"
+            'bucket{endpoint="predict",model_version="1"}[5m])))',
+        )
         targets = httpx.get(f"{base}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
     finally:
         stop.set()
@@ -186,16 +201,21 @@ def test_latency_and_error_alerts_fire_in_prometheus_for_the_faulty_servers_only
         for server in servers:
             server.stop()
     seen = found["seen"]
+    print(f"\nPrometheus alert states seen (alert, version): {seen}")
+    print(f"healthy server's p95 as Prometheus computes it: {found['healthy_p95'] * 1e3:.1f} ms")
     assert {t["health"] for t in targets} == {"up"} and len(targets) == 3
     for key in expected:
-        assert seen.get(key, set()) >= {"pending", "firing"} or "firing" in seen.get(key, set()), (
-            key,
-            seen,
-        )
-        assert "pending" in seen[key], f"{key} fired without being pending first: {seen}"
-    assert not [key for key in seen if key[1] == "1"], f"the healthy server alerted: {seen}"
-    # 30% errors is critical, not the 1-5% warning
-    assert ("GlassboxServingErrorRateWarning", failing_version) not in seen
+        assert seen.get(key, set()) == {"pending", "firing"}, (key, seen)
+    # the healthy server: no error alert, no p99 alert; its p95 alert exactly when its measured
+    # p95 is above 100 ms (an overloaded machine can make it so: then the alert is right)
+    healthy_alerts = {name for name, version in seen if version == "1"}
+    assert healthy_alerts <= {"GlassboxServingLatencyP95High"}, seen
+    if found["healthy_p95"] < 0.08:
+        assert not healthy_alerts, (found["healthy_p95"], seen)
+    # injected errors are fast: the failing server pages for errors, not for latency
+    assert ("GlassboxServingLatencyP99High", failing_version) not in seen, seen
+    # 30% errors is critical, not the 1-5% warning band (early samples may pass through it)
+    assert "firing" not in seen.get(("GlassboxServingErrorRateWarning", failing_version), set())
     healthy = codes[servers[0].port]
     assert healthy and set(healthy) == {200}
     assert 500 in codes[servers[2].port] and 200 in codes[servers[2].port]
