@@ -73,7 +73,8 @@ class Endpoints:
         s = self.s
         call = Call(endpoint, uuid.uuid4().hex, time.perf_counter(), time.time_ns())
         s.in_flight += 1
-        s.metrics.child("glassbox_serving_in_flight_requests").inc()
+        in_flight = s.metrics.child("glassbox_serving_in_flight_requests")
+        in_flight.inc()  # the same child is decremented, whatever version answers
         batcher = s.batcher
         if batcher is not None:
             batcher.receiving += 1
@@ -101,7 +102,7 @@ class Endpoints:
             if batcher is not None:
                 batcher.receiving -= 1
             s.in_flight -= 1
-            s.metrics.child("glassbox_serving_in_flight_requests").dec()
+            in_flight.dec()
         call.seconds = time.perf_counter() - call.start
         self._account(call)
         self._log(call, request)
@@ -181,7 +182,9 @@ class Endpoints:
 
     def _account(self, call: Call) -> None:
         s, error, job = self.s, call.error, call.job
-        s.metrics.request(call.endpoint, call.status, call.seconds)
+        model = call.result.model.ref if call.result is not None else None
+        labels = (model.name, model.version) if model is not None else None
+        s.metrics.request(call.endpoint, call.status, call.seconds, model=labels)
         server_error = call.status >= 500 and error is not None and error.error_type != NOT_READY
         if error is not None:
             s.metrics.error(error.error_type)

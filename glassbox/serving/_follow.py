@@ -6,13 +6,15 @@ How the server learns: it polls the registry every ``alias_poll_seconds`` (one
 contract, reference profile) on this thread while the old one keeps serving; then the swap is
 one assignment on the event loop. Requests validated against the old version are predicted by
 it; every request after the swap gets the new one. Nothing is dropped. A version that fails to
-load is not swapped in (the old one keeps serving) and is retried at the next poll.
+load is not swapped in (the old one keeps serving); it is tried again after 5 minutes, or at
+once if the alias moves on.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from glassbox.serving._settings import ServingSettings
 
 log = logging.getLogger("glassbox.serving")
+RETRY_FAILED_SECONDS = 300.0
 
 
 class AliasFollower(threading.Thread):
@@ -41,7 +44,7 @@ class AliasFollower(threading.Thread):
         self._poke = threading.Event()
         self._stop = threading.Event()
         self.checks = 0
-        self.failed_version: str | None = None
+        self.failed: tuple[str, float] | None = None  # (version, when) of the last failed load
         self.last_error: str | None = None
 
     def poke(self) -> None:
@@ -70,8 +73,16 @@ class AliasFollower(threading.Thread):
             ref = resolve(self.uri)
             if current is not None and ref.version == current.ref.version:
                 return False
+            failed = self.failed
+            recent = failed is not None and time.monotonic() - failed[1] < RETRY_FAILED_SECONDS
+            if recent and failed is not None and failed[0] == ref.version:
+                return False  # loading it failed a moment ago: do not reload it every poll
             log.info("alias %s moved to version %s: loading it", self.uri, ref.version)
-            model = load(ref, self.settings)
+            try:
+                model = load(ref, self.settings)
+            except (GlassboxError, OSError):
+                self.failed = (ref.version, time.monotonic())
+                raise
         except (GlassboxError, OSError) as exc:
             self.last_error = str(exc)
             log.error(

@@ -58,7 +58,6 @@ class ServingMetrics:
         self._info = (name, version, fingerprint, alias or "")
         self.labels = (name, version)
         info.labels(*self._info).set(1)
-        self.child("glassbox_serving_in_flight_requests").set(0)
 
     def bounds(self, low: float | None, high: float | None) -> None:
         """Export the configured throughput bounds (for the Prometheus throughput alert)."""
@@ -66,10 +65,19 @@ class ServingMetrics:
             if value is not None:
                 self.child("glassbox_serving_throughput_bound_rps", bound).set(value)
 
-    def request(self, endpoint: str, code: int, seconds: float | None) -> None:
-        self.child("glassbox_serving_requests_total", endpoint, str(code)).inc()
+    def request(
+        self,
+        endpoint: str,
+        code: int,
+        seconds: float | None,
+        model: tuple[str, str] | None = None,
+    ) -> None:
+        """One answered request (labelled with the version that answered it, when one did)."""
+        self.child("glassbox_serving_requests_total", endpoint, str(code), model=model).inc()
         if seconds is not None:
-            self.child("glassbox_serving_request_duration_seconds", endpoint).observe(seconds)
+            self.child("glassbox_serving_request_duration_seconds", endpoint, model=model).observe(
+                seconds
+            )
 
     def error(self, error_type: str, model: tuple[str, str] | None = None) -> None:
         self.child("glassbox_serving_errors_total", error_type, model=model).inc()
