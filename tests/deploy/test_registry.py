@@ -15,11 +15,13 @@ CONFIG = ROOT / "mlruns_config"
 
 
 def test_registry_matches_the_tracking_section_of_glassbox_yaml() -> None:
-    tracking = load_settings(CONFIG / "glassbox.yaml", environ={}).tracking
+    settings = load_settings(CONFIG / "glassbox.yaml", environ={})
+    tracking = settings.tracking
     registry = load_registry(CONFIG / "registry.yaml")
     assert {e.name for e in registry.experiments} == {
         tracking.experiment,
         tracking.monitoring_experiment,
+        settings.serving.experiment,
     }
     models = {m.name: m for m in registry.registered_models}
     assert set(models) == {tracking.registered_model}

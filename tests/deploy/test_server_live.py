@@ -109,7 +109,11 @@ def test_apply_registry_creates_everything_and_is_idempotent(server: Server, cli
     first = apply_registry(client, registry)
     second = apply_registry(client, registry)
     assert first == second
-    assert set(first.experiment_ids) == {"glassbox-car-loan", "glassbox-car-loan-monitoring"}
+    assert set(first.experiment_ids) == {
+        "glassbox-car-loan",
+        "glassbox-car-loan-monitoring",
+        "glassbox-car-loan-serving",
+    }
     for spec in registry.experiments:
         experiment = client.get_experiment_by_name(spec.name)
         assert experiment.experiment_id == first.experiment_ids[spec.name]
@@ -121,7 +125,7 @@ def test_apply_registry_creates_everything_and_is_idempotent(server: Server, cli
     spec = registry.registered_models[0]
     assert model.description == spec.description
     assert spec.tags.items() <= model.tags.items()
-    assert len(client.search_experiments(filter_string="name LIKE 'glassbox-car-loan%'")) == 2
+    assert len(client.search_experiments(filter_string="name LIKE 'glassbox-car-loan%'")) == 3
 
 
 def test_apply_registry_restores_what_was_changed_and_keeps_hand_added_tags(
