@@ -120,6 +120,11 @@ def _check(store: PipelineRun, result: dict[str, Any], kills: int) -> None:
     experiment = client.get_experiment_by_name("glassbox-car-loan-serving")
     runs = client.search_runs([experiment.experiment_id])
     statuses = Counter(r.info.status for r in runs)
+    print(
+        f"\n{kills} SIGKILLs under load: {len(answered)} predictions answered 200, all in the "
+        f"audit; {len(tables)} segments, {sum(recorded.values())} records, chains intact; "
+        f"runs {dict(statuses)}"
+    )
     assert statuses == {"KILLED": kills, "FINISHED": 1}, statuses
     last = answered[-1]  # served by the last server killed: its segment was recovered
     row = last["inputs"] | {"timestamp": last["event_timestamp"]}
