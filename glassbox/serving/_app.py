@@ -75,9 +75,10 @@ class Endpoints:
         s.in_flight += 1
         in_flight = s.metrics.child("glassbox_serving_in_flight_requests")
         in_flight.inc()  # the same child is decremented, whatever version answers
-        batcher = s.batcher
+        batcher = owner = s.batcher
         if batcher is not None:
             batcher.receiving += 1
+            batcher.in_flight += 1
         try:
             call.job = await self._job(request, endpoint, call.request_id)
             call.caller = call.job.caller
@@ -101,6 +102,8 @@ class Endpoints:
         finally:
             if batcher is not None:
                 batcher.receiving -= 1
+            if owner is not None:
+                owner.in_flight -= 1
             s.in_flight -= 1
             in_flight.dec()
         call.seconds = time.perf_counter() - call.start

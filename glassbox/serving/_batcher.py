@@ -49,6 +49,7 @@ class MicroBatcher:
         self._task: asyncio.Task[None] | None = None
         self.closing = False
         self.receiving = 0  # requests being read that will be submitted soon
+        self.in_flight = 0  # requests received and not answered yet (any stage)
         self.batches = 0
 
     @property
@@ -102,7 +103,7 @@ class MicroBatcher:
         batch: list[Job] = []
         rows = self._take(batch, 0)
         deadline = time.perf_counter() + self.settings.max_wait_ms / 1000.0
-        while rows < self.settings.max_rows and self.receiving > 0 and not self._queue:
+        while rows < self.settings.max_rows and self._expecting(batch) and not self._queue:
             left = deadline - time.perf_counter()
             if left <= 0:
                 break
@@ -113,6 +114,13 @@ class MicroBatcher:
                 break
             rows = self._take(batch, rows)
         return batch
+
+    def _expecting(self, batch: list[Job]) -> bool:
+        """Are more requests about to join? Some are being read, or some callers are still
+        waiting for an earlier batch's answer (under steady load they send their next request
+        right after it): worth waiting ``max_wait_ms`` for, since a model call costs the same
+        for one request or many. A lone request never waits."""
+        return self.receiving > 0 or self.in_flight > len(batch)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -7,8 +7,9 @@
   event time, prediction text, record hash, chain hash, caller hash, request id), appended and
   fsynced in groups — a response leaves only after its line is durable;
 - ``CLOSED``: no more lines will be appended;
-- ``audit_table.parquet`` + ``audit_manifest.json`` (+ ``requests.parquet``: which request and
-  which caller hash each prediction came from): the finished segment, built from the log;
+- ``audit_manifest.json`` + ``requests.parquet`` (which request and which caller hash each
+  prediction came from): the finished segment, built from the log (its audit table is built
+  again from the log when it is logged);
 - ``LOGGED``: the segment is on the serving run in MLflow (and may be pruned locally).
 
 A crash can leave a segment open with a torn last line: ``recover`` cuts the log at the last
@@ -30,7 +31,7 @@ from glassbox.audit import AuditManifest, ChainRows, ModelIdentity, table_of, ve
 from glassbox.serving._errors import ServingError
 
 HEADER, WAL, CLOSED, LOGGED = "header.json", "wal.jsonl", "CLOSED", "LOGGED"
-TABLE, MANIFEST, REQUESTS = "audit_table.parquet", "audit_manifest.json", "requests.parquet"
+MANIFEST, REQUESTS = "audit_manifest.json", "requests.parquet"
 
 
 class WalLine(msgspec.Struct, array_like=True):
@@ -187,10 +188,12 @@ def rows_of(lines: list[WalLine]) -> ChainRows:
 
 
 def finalize(folder: Path, key: bytes | None) -> tuple[Any, AuditManifest, list[str]]:
-    """Write the closed segment's audit table, manifest and request map; return the table,
-    the manifest and the problems ``verify_chain`` found in a segment recovered after a crash
-    (a segment this process closed holds exactly what its chain linked: not re-hashed)."""
-    import pandas as pd
+    """The closed segment's audit table (in memory: it is written once, where it is logged),
+    its manifest and request map (written beside the log), and the problems ``verify_chain``
+    found in a segment recovered after a crash (a segment this process closed holds exactly
+    what its chain linked: it is not hashed again)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     header = SegmentHeader.read(folder)
     lines, _, _ = read_lines(folder)
@@ -209,16 +212,15 @@ def finalize(folder: Path, key: bytes | None) -> tuple[Any, AuditManifest, list[
     )
     recovered = (folder / CLOSED).read_bytes().startswith(b"recovered")
     problems = verify_chain(table, manifest, key=key).problems if recovered else ()
-    requests = pd.DataFrame(
+    requests = pa.table(
         {
-            "seq": rows.seq,
-            "prediction_id": rows.prediction_id,
-            "request_id": [v for line in lines for v in line.req],
-            "caller_hash": [v for line in lines for v in line.caller],
+            "seq": pa.array(rows.seq, type=pa.int64()),
+            "prediction_id": pa.array(rows.prediction_id, type=pa.string()),
+            "request_id": pa.array([v for line in lines for v in line.req], type=pa.string()),
+            "caller_hash": pa.array([v for line in lines for v in line.caller], type=pa.string()),
         }
     )
-    table.to_parquet(folder / TABLE, index=False)
-    requests.to_parquet(folder / REQUESTS, index=False)
+    pq.write_table(requests, folder / REQUESTS)
     write_durably(folder / MANIFEST, manifest.to_json().encode("utf-8"))
     return table, manifest, [p.message for p in problems]
 

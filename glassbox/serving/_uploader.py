@@ -20,9 +20,7 @@ from pathlib import Path
 from glassbox.serving._segment_files import (
     CLOSED,
     LOGGED,
-    MANIFEST,
     REQUESTS,
-    TABLE,
     SegmentHeader,
     all_segments,
     finalize,
@@ -125,17 +123,10 @@ class Uploader(threading.Thread):
 
         try:
             header = SegmentHeader.read(folder)
-            if not (folder / MANIFEST).exists():
-                _, _, problems = finalize(folder, self._key)
-                if problems:
-                    log.error("audit: segment %s does not verify: %s", folder, problems[:3])
-                    self.problems += problems[:10]
-            import pandas as pd
-
-            from glassbox.audit import AuditManifest
-
-            table = pd.read_parquet(folder / TABLE)
-            manifest = AuditManifest.from_json((folder / MANIFEST).read_text(encoding="utf-8"))
+            table, manifest, problems = finalize(folder, self._key)
+            if problems:
+                log.error("audit: segment %s does not verify: %s", folder, problems[:3])
+                self.problems += problems[:10]
             log_segment(header.run_id, header.index, table, manifest, extra=[folder / REQUESTS])
             write_durably(folder / LOGGED, b"logged\n")
         except Exception as exc:  # MLflow unreachable, disk trouble: retried later

@@ -17,7 +17,6 @@ from glassbox.serving._segment_files import (
     CLOSED,
     MANIFEST,
     REQUESTS,
-    TABLE,
     WAL,
     all_segments,
     finalize,
@@ -65,10 +64,7 @@ def test_appended_batches_become_durable_and_one_verifiable_segment(tmp_path: Pa
     table, manifest, problems = finalize(closed[0], None)
     assert problems == []
     assert len(table) == 6 and manifest.batch_id == "run-1/segment-000001"
-    assert verify_chain(
-        pd.read_parquet(closed[0] / TABLE),
-        AuditManifest.from_json((closed[0] / MANIFEST).read_text()),
-    ).ok
+    assert verify_chain(table, AuditManifest.from_json((closed[0] / MANIFEST).read_text())).ok
     requests = pd.read_parquet(closed[0] / REQUESTS)
     assert requests["caller_hash"].unique().tolist() == ["c0ffee"]
     assert "car_value" not in table.columns and "car_value" not in requests.columns
