@@ -258,7 +258,8 @@ class Endpoints:
     async def ready(self, request: Request) -> Response:
         s = self.s
         if s.ready and s.model is not None:
-            return self._ok("ready", {"status": "ready", "model": s.model.info()})
+            body = {"status": "ready", "model": s.model.info(), "run_id": s.run.run_id}
+            return self._ok("ready", body)
         reason = s.failure or ("shutting down" if s.batcher and s.batcher.closing else "loading")
         return self._count("ready", respond(503, {"status": "not_ready", "reason": reason}))
 
@@ -316,6 +317,7 @@ class Endpoints:
             {
                 "service": "glassbox serve",
                 "model": s.model.info() if s.model else None,
+                "run_id": s.run.run_id or None,
                 "endpoints": [
                     "POST /predict",
                     "POST /monitor",

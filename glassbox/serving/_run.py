@@ -103,8 +103,18 @@ class ServingRun:
             client.log_batch(self.run_id, params=items[i : i + 100])
 
     def _start_system_metrics(self) -> None:
+        """MLflow's own monitor every ``system_metrics_interval_seconds``, and one sample now
+        (a server stopped within the first interval still has its system metrics)."""
         try:
+            from mlflow.system_metrics.metrics.cpu_monitor import CPUMonitor
+            from mlflow.system_metrics.metrics.disk_monitor import DiskMonitor
             from mlflow.system_metrics.system_metrics_monitor import SystemMetricsMonitor
+
+            sample: dict[str, float] = {}
+            for monitor in (CPUMonitor(), DiskMonitor()):
+                monitor.collect_metrics()
+                sample |= {f"system/{k}": float(v) for k, v in monitor.aggregate_metrics().items()}
+            self.log_summary(sample, step=0)
 
             self._monitor = SystemMetricsMonitor(
                 self.run_id,
@@ -116,14 +126,15 @@ class ServingRun:
             log.warning("serving run: no system metrics (%s)", exc)
             self._monitor = None
 
-    def log_summary(self, metrics: dict[str, float]) -> None:
+    def log_summary(self, metrics: dict[str, float], step: int | None = None) -> None:
         """One point of each serving metric (step = the summary's number)."""
         import mlflow
         from mlflow.entities import Metric
 
-        with self._lock:
-            self._step += 1
-            step = self._step
+        if step is None:
+            with self._lock:
+                self._step += 1
+                step = self._step
         now = int(time.time() * 1000)
         items = [Metric(k, float(v), now, step) for k, v in metrics.items()]
         client = mlflow.MlflowClient()

@@ -145,8 +145,9 @@ def session(trained: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> d
     out["access"] = server.access_log()
     out["spans"] = _spans(receiver)
     client = store.client()
+    out["run"] = client.get_run(out["/ready"].json()["run_id"])
     experiment = client.get_experiment_by_name("glassbox-car-loan-serving")
-    (out["run"],) = client.search_runs([experiment.experiment_id])
+    assert out["run"].info.experiment_id == experiment.experiment_id
     return out
 
 
