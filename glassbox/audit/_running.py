@@ -169,15 +169,30 @@ def _cells(values: np.ndarray, where: str) -> list[str]:
     float64 and text columns a model is fed)."""
     array = np.asarray(values)
     if array.dtype == np.float64:
-        out = list(map(repr, array.tolist()))
-        special = ~np.isfinite(array) | (np.trunc(array) == array)
-        for i in np.flatnonzero(special).tolist():
-            out[i] = float_text(float(array[i]))
-        return out
+        return _float_cells(array)
     items = array.tolist()
     if array.dtype == object and all(type(v) is str for v in items):
         return list(map(quote, items))
     return [encode_value(v, where) for v in items]
+
+
+def _float_cells(array: np.ndarray) -> list[str]:
+    """``float_text`` of every value: integral ones (exact below 2**53) as integers, the rest by
+    ``repr``, infinities and NaN through ``float_text`` itself."""
+    finite = np.isfinite(array)
+    integral = finite & (np.trunc(array) == array) & (np.abs(array) < 2.0**53)
+    if integral.all():
+        return list(map(str, array.astype(np.int64).tolist()))
+    out = list(map(repr, array.tolist()))
+    where = np.flatnonzero(integral)
+    for i, text in zip(where.tolist(), map(str, array[where].astype(np.int64).tolist()),
+                       strict=True):  # fmt: skip
+        out[i] = text
+    for i in np.flatnonzero(~integral & ~finite).tolist():
+        out[i] = float_text(float(array[i]))
+    for i in np.flatnonzero(finite & (np.abs(array) >= 2.0**53)).tolist():
+        out[i] = float_text(float(array[i]))
+    return out
 
 
 def _mapping_rows(columns: dict[str, np.ndarray], what: str, n: int) -> list[str]:
