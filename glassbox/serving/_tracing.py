@@ -16,7 +16,9 @@ from typing import Any
 log = logging.getLogger("glassbox.serving")
 
 ENDPOINT_ENVS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
-_MAX_LISTED = 100  # ids/hashes listed on one span (a 1000-row request lists the first 100)
+# ids/hashes listed on one span: a 1000-row request lists its first 32 (``glassbox.rows`` has
+# the count; its access log line lists them all)
+_MAX_LISTED = 32
 
 
 class Tracing:
