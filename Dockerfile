@@ -11,26 +11,41 @@
 # a container's `command` replaces ENTRYPOINT and `args` replaces CMD; the compiled workflows and
 # k8s/base set the whole `command` (python -m ...), so the image works with or without them.
 
+# The base: any Debian bookworm image with Python 3.11 and pip. BASE_IMAGE/PYTHON default to the
+# official Python image; `just image` (scripts/image.sh) builds without any container registry
+# on a base made with debootstrap: --build-arg BASE_IMAGE=localhost/glassbox-base:bookworm
+# --build-arg PYTHON=/usr/bin/python3 (Debian's own Python 3.11).
+# checkov:skip=CKV_DOCKER_7: the base is a build argument whose default pins python:3.11-slim-bookworm (just image passes a local debootstrap image)
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
 # ---- builder: the hash-checked environment, bytecode compiled --------------------------------
-# Both stages on the same Python (the venv's interpreter path must exist in the runtime).
-FROM python:3.11-slim-bookworm AS builder
+# Both stages on the same base (the venv's interpreter path must exist in the runtime).
+FROM ${BASE_IMAGE} AS builder
 ARG UV_VERSION=0.13.9
+ARG PYTHON=/usr/local/bin/python3
+# A CA bundle for a build behind a TLS-intercepting proxy (mounted by the build, never copied).
+ARG CA_BUNDLE=""
+# PIP_BREAK_SYSTEM_PACKAGES: a distribution's Python marks itself externally managed; pip only
+# installs uv here, in a stage that is thrown away.
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
+    PIP_BREAK_SYSTEM_PACKAGES=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_LINK_MODE=copy \
     UV_NO_CACHE=1
-RUN pip install --no-cache-dir "uv==${UV_VERSION}"
+RUN if [ -n "${CA_BUNDLE}" ]; then export PIP_CERT="${CA_BUNDLE}"; fi \
+ && pip install --no-cache-dir "uv==${UV_VERSION}"
 WORKDIR /app
 COPY requirements.lock ./
 # --require-hashes: every wheel must match the lock's sha256. --compile-bytecode: the runtime
 # sets PYTHONDONTWRITEBYTECODE and a read-only root filesystem, so .pyc files are made now or
 # never (each step is a fresh process; without them every start recompiles the imports).
-RUN uv venv --python /usr/local/bin/python3 /opt/venv \
+RUN if [ -n "${CA_BUNDLE}" ]; then export SSL_CERT_FILE="${CA_BUNDLE}"; fi \
+ && uv venv --python "${PYTHON}" /opt/venv \
  && uv pip sync --python /opt/venv/bin/python --require-hashes --compile-bytecode requirements.lock
 
 # ---- runtime -------------------------------------------------------------------------------
-FROM python:3.11-slim-bookworm AS runtime
+FROM ${BASE_IMAGE} AS runtime
 ARG GIT_COMMIT=unknown
 ARG VERSION=0.1.0
 ARG BUILD_DATE=unknown
@@ -49,6 +64,7 @@ LABEL org.opencontainers.image.title="glassbox-mlops" \
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgomp1 \
+ && apt-get clean \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 glassbox \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp \
@@ -64,6 +80,9 @@ COPY mlruns_config/ mlruns_config/
 COPY glassbox/ glassbox/
 COPY steps/ steps/
 COPY pipelines/ pipelines/
+# The compiled workflows: `python -m glassbox run training` runs them with the local executor
+# (the embedded default) inside the image, as `just pipeline` does on a laptop.
+COPY k8s/workflows/ k8s/workflows/
 RUN /opt/venv/bin/python -m compileall -q -j 0 --invalidation-mode checked-hash \
       glassbox steps pipelines
 

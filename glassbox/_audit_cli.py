@@ -92,7 +92,9 @@ def verify_table_file(table_path: Path, manifest_path: Path, out: Outcome) -> No
 
 
 def verify_row(row_json: str, tables: list[tuple[str, Any, Any]], out: Outcome) -> None:
-    from glassbox.audit import find_record, key_from_env
+    """One row: its features (as in the data file; cast as the score step casts them), plus its
+    id and timestamp when the data has those columns (else derived / looked up)."""
+    from glassbox.audit import find_row, key_from_env
     from glassbox.config import settings
 
     data = settings().data
@@ -102,48 +104,60 @@ def verify_row(row_json: str, tables: list[tuple[str, Any, Any]], out: Outcome) 
         raise GlassboxError(f"--row: not valid JSON ({exc.msg} at char {exc.pos})") from None
     if not isinstance(row, dict):
         raise GlassboxError("--row: expected a JSON object of column → value")
-    needed = [data.id_column, data.timestamp_column, *data.features]
-    missing = [c for c in needed if c not in row]
+    roles = [c for c in (data.id_column, data.timestamp_column) if c]
+    missing = [c for c in [*roles, *data.features] if c not in row]
     if missing:
-        raise GlassboxError(f"--row: missing {missing} (needs id, timestamp and every feature)")
-    match = find_record(
-        model_inputs(row, data),
-        row[data.id_column],
-        row[data.timestamp_column],
+        what = " and ".join(["every feature", *(f"'{c}'" for c in roles)])
+        raise GlassboxError(f"--row: missing {missing} (needs {what})")
+    match = find_row(
+        _model_ready(row, data),
         tables,
         key=key_from_env(),
+        prediction_id=row[data.id_column] if data.id_column else None,
+        event_timestamp=row[data.timestamp_column] if data.timestamp_column else None,
     )
-    out.add(match.describe(), match.status == "recorded")
+    line = match.describe()
+    if match.status == "not_found" and not data.id_column:
+        line += " (the data has no id column: ids are derived from the features, so no "
+        line += "prediction was recorded for exactly these inputs)"
+    out.add(line, match.status == "recorded")
 
 
-def model_inputs(row: dict[str, Any], data: Any) -> dict[str, Any]:
-    """The row's features as the model saw them (and as they were hashed): numeric features as
-    numbers, categorical ones as their labels (``false`` → ``"False"``), as in transform."""
-    from glassbox.quality import label_of
+def _model_ready(row: dict[str, Any], data: Any) -> dict[str, Any]:
+    """The row's features with the dtypes the score step gave them (glassbox.features)."""
+    import pandas as pd
 
-    out: dict[str, Any] = {}
-    for name in data.features:
-        value = row[name]
-        if name in data.categorical_features and value is not None:
-            value = label_of(value)
-        out[name] = value
-    return out
+    from glassbox.features import canonical_features
+
+    frame = pd.DataFrame([{f: row[f] for f in data.features}])
+    for column in data.numeric_features:
+        try:
+            frame[column].astype("float64")
+        except (TypeError, ValueError):
+            raise GlassboxError(
+                f"--row: column '{column}': expected a number, got {row[column]!r}"
+            ) from None
+    ready: dict[str, Any] = canonical_features(frame, data).iloc[0].to_dict()
+    return ready
 
 
 def verify_scored(path: Path, tables: list[tuple[str, Any, Any]], out: Outcome) -> None:
     from glassbox.audit import key_from_env, verify_scored_file
     from glassbox.config import settings
+    from glassbox.features import event_time_name, id_name, row_ids
     from glassbox.quality import read_table
 
     data = settings().data
     df = read_table(path)
     preds = [c for c in ("y_pred_proba", "y_pred") if c in df.columns]
+    if id_name(data) not in df.columns and not data.id_column:
+        df[id_name(data)] = row_ids(df, data)  # a file of the user's own, without the ids
     report = verify_scored_file(
         df,
         tables,
         feature_columns=list(data.features),
-        id_column=data.id_column,
-        timestamp_column=data.timestamp_column,
+        id_column=id_name(data),
+        timestamp_column=event_time_name(data),
         key=key_from_env(),
         prediction_columns=preds or None,
     )

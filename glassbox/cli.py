@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from glassbox._delivery_cli import canary_app, model_app
 from glassbox.errors import GlassboxError
 
 app = typer.Typer(
@@ -23,11 +24,42 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="Prediction audit: verify recorded predictions and chains.")
 app.add_typer(audit_app, name="audit")
+app.add_typer(model_app, name="model")
+app.add_typer(canary_app, name="canary")
 
 
 def _fail(message: str, code: int = 1) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+@app.callback()
+def _global_options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="settings file for this command and every step it starts "
+            "(default: $GLASSBOX_CONFIG, else mlruns_config/glassbox.yaml)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Observable ML pipelines: Argo DAGs with a full MLflow glass-box record."""
+    if config is None:
+        return
+    import os
+
+    from glassbox.config import load_settings, settings
+
+    if not config.is_file():
+        _fail(f"--config {config}: file not found")
+    os.environ["GLASSBOX_CONFIG"] = str(config.resolve())  # inherited by every step process
+    settings.cache_clear()
+    try:
+        load_settings()
+    except GlassboxError as exc:
+        _fail(str(exc))
 
 
 def _params(values: list[str]) -> dict[str, str]:
@@ -49,14 +81,71 @@ def run(
     manifests: Annotated[Path, typer.Option(help="compiled manifests")] = Path("k8s/workflows"),
     workers: Annotated[int, typer.Option(help="tasks run at once")] = 2,
 ) -> None:
-    """Run a compiled pipeline on this machine (the embedded default: local SQLite MLflow)."""
-    from glassbox.local import run_pipeline
+    """Run a compiled pipeline on this machine (the embedded default: local SQLite MLflow).
+
+    Exit 0 when it succeeded; 3 when it ran but the candidate model failed the gate (the
+    verdict is printed; nothing registered); 1 when a step failed; 2 for bad usage."""
+    from glassbox.local import EXIT_GATE_FAILED, GateFailedError, run_pipeline
 
     try:
         result = run_pipeline(pipeline, _params(param), manifests, workers)
+    except GateFailedError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(EXIT_GATE_FAILED) from None
     except GlassboxError as exc:
         _fail(str(exc))
     typer.echo(result)
+
+
+@app.command()
+def init(
+    *,
+    reference: Annotated[Path, typer.Option(help="your training data (CSV or Parquet)")],
+    target: Annotated[str, typer.Option(help="the label column: two classes, 0/1 or true/false")],
+    id_column: Annotated[
+        str | None, typer.Option("--id", help="row id column (default: ids derived per row)")
+    ] = None,
+    timestamp: Annotated[
+        str | None, typer.Option(help="event time column (default: row order)")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="registered model name (default: the file's name)")
+    ] = None,
+    production: Annotated[
+        Path | None, typer.Option(help="data to score (default: the reference file)")
+    ] = None,
+    targets: Annotated[
+        Path | None, typer.Option(help="delayed labels for monitoring (default: see docs)")
+    ] = None,
+    exclude: Annotated[list[str], typer.Option(help="a column to leave out (repeatable)")] = [],  # noqa: B006  (typer reads the default; it is never mutated)
+    out: Annotated[
+        Path | None, typer.Option(help="settings file to write (default: glassbox-NAME.yaml)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="overwrite --out if it exists")] = False,
+) -> None:
+    """Settings for your own data: infer the features, write a settings file, print the command.
+
+    Exit 0 when the file was written; 1 with one `error: ...` line when the inputs cannot be
+    used (unknown or non-binary target, a constant column, an empty file, ...)."""
+    from glassbox.init import InitRequest, model_name, plan, report_lines, shipped_defaults, write
+
+    try:
+        request = InitRequest(
+            reference=reference,
+            target=target,
+            id_column=id_column,
+            timestamp=timestamp,
+            name=name,
+            production=production,
+            targets=targets,
+            exclude=tuple(exclude),
+        )
+        destination = out or Path(f"glassbox-{model_name(request)}.yaml")
+        result = plan(request, shipped_defaults())
+        write(result.settings, destination, reference, force=force)
+    except GlassboxError as exc:
+        _fail(str(exc))
+    typer.echo("\n".join(report_lines(result, destination)))
 
 
 @app.command("compile")
@@ -297,6 +386,9 @@ def monitor(
         result = run_monitor(reference, current, out, options)
     except GlassboxError as exc:
         _fail(str(exc), 2)
+    performance = result.document["performance"] or {}
+    if performance.get("reason"):
+        typer.secho(f"warning: performance: {performance['reason']}", err=True)
     evidently = result.document["evidently"] or {}
     if evidently.get("error"):
         typer.secho(f"warning: Evidently report not written: {evidently['error']}", err=True)

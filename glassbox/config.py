@@ -1,26 +1,53 @@
-"""Settings: one YAML file (``mlruns_config/glassbox.yaml``) validated by pydantic, env overrides.
+"""Settings: one YAML file (``mlruns_config/glassbox.yaml``) plus environment overrides, loaded
+by pydantic-settings in this one place, with one rule for every section.
 
 Resolution order (later wins): defaults below → the YAML file (``$GLASSBOX_CONFIG`` or
 ``mlruns_config/glassbox.yaml`` under the working directory) → ``GLASSBOX_<SECTION>__<KEY>``
-environment variables. Secrets are *not* settings: they are read from the environment by the
-code that needs them and never pass through this model (so they cannot reach MLflow params).
+environment variables (``__`` descends one level: ``GLASSBOX_MONITORING__NANNYML__CHUNK_SIZE``;
+values are read as YAML, so ``[a, b]`` is a list) and ``GLASSBOX_ENV`` / ``GLASSBOX_PROJECT``.
+Every section is typed and forbids unknown keys, in the file and in the environment alike: a
+misspelt key or a bad value stops with one line naming it (and the variable that set it).
+Secrets are *not* settings: they are read from the environment by the code that needs them and
+never pass through this model (so they cannot reach MLflow params).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
 
+from glassbox.alerts._settings import AlertSettings
+from glassbox.delivery._settings import DeliverySettings
 from glassbox.errors import ConfigError
+from glassbox.monitoring._config import MonitoringSettings
 from glassbox.serving._settings import ServingSettings
 
 DEFAULT_CONFIG = Path("mlruns_config/glassbox.yaml")
 ENV_PREFIX = "GLASSBOX_"
+NESTED = "__"
 
 
 class _Section(BaseModel):
@@ -40,8 +67,10 @@ class DataSettings(_Section):
     reference: str = "nannyml:car_loan"
     production: str = "nannyml:car_loan"
     targets: str = "nannyml:car_loan"
-    id_column: str = "id"
-    timestamp_column: str = "timestamp"
+    # None (or empty): the data has no such column; see glassbox.features (derived ids, row
+    # order, one partition).
+    id_column: str | None = "id"
+    timestamp_column: str | None = "timestamp"
     target_column: str = "repaid"
     numeric_features: tuple[str, ...] = (
         "car_value",
@@ -59,6 +88,11 @@ class DataSettings(_Section):
     @property
     def features(self) -> tuple[str, ...]:
         return self.numeric_features + self.categorical_features
+
+    @field_validator("id_column", "timestamp_column", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _features_disjoint(self) -> DataSettings:
@@ -88,7 +122,17 @@ class ExplainSettings(_Section):
     max_additivity_error: float = Field(1e-6, gt=0)
 
 
-class Settings(_Section):
+class Settings(BaseSettings):
+    """All settings; each section is its own frozen model that forbids unknown keys."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED,
+        case_sensitive=False,
+    )
+
     project: str = "glassbox"
     env: str = "local"
     tracking: TrackingSettings = TrackingSettings()
@@ -98,40 +142,64 @@ class Settings(_Section):
     explain: ExplainSettings = ExplainSettings()
     serving: ServingSettings = ServingSettings()
     pricing: dict[str, float] = Field(default_factory=lambda: {"local": 0.0})
-    # Sections owned by other modules (monitoring thresholds, alert routing) are validated there.
-    monitoring: dict[str, Any] = Field(default_factory=dict)
-    alerts: dict[str, Any] = Field(default_factory=dict)
+    monitoring: MonitoringSettings = MonitoringSettings()
+    alerts: AlertSettings = AlertSettings()
+    delivery: DeliverySettings = DeliverySettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path, environ, base = _SOURCES.get()
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings,
+            _Environment(settings_cls, environ),
+        ]
+        if path is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        if base:
+            sources.append(InitSettingsSource(settings_cls, init_kwargs=dict(base)))
+        return tuple(sources)
 
 
-# Top-level settings also read from a plain variable (the cluster's glassbox-env ConfigMap).
-_TOP_LEVEL = {"GLASSBOX_ENV": "env", "GLASSBOX_PROJECT": "project"}
+# What the next Settings() reads: the YAML file (or None), the environment, and values below
+# both (a section given by a caller, see ``load_section``).
+_SOURCES: ContextVar[tuple[Path | None, Mapping[str, str], Mapping[str, Any]]] = ContextVar(
+    "glassbox_settings_sources", default=(None, {}, {})
+)
 
 
-def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
-    """``GLASSBOX_TRACKING__EXPERIMENT=x`` → ``{"tracking": {"experiment": "x"}}`` (YAML-typed);
-    ``GLASSBOX_ENV=prod`` → ``{"env": "prod"}``."""
-    out: dict[str, Any] = {
-        field: environ[key] for key, field in _TOP_LEVEL.items() if environ.get(key)
-    }
-    for key, raw in environ.items():
-        if not key.startswith(ENV_PREFIX) or "__" not in key:
-            continue
-        path = key[len(ENV_PREFIX) :].lower().split("__")
-        node = out
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = yaml.safe_load(raw) if raw else raw
-    return out
+class _Environment(EnvSettingsSource):
+    """``GLASSBOX_<SECTION>__<KEY>`` from a given mapping (``os.environ`` by default), values
+    read as YAML (a superset of JSON: ``0.9``, ``true``, ``[a, b]``, ``{type: std}``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self._environ.items()}
+
+    def decode_complex_value(self, field_name: str, field: FieldInfo | None, value: Any) -> Any:
+        return yaml.safe_load(value) if isinstance(value, str) else value
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+def _unknown_sections(environ: Mapping[str, str]) -> list[str]:
+    """``GLASSBOX_<X>__...`` variables whose section ``<x>`` does not exist."""
+    known = set(Settings.model_fields)
+    out = []
+    for key in environ:
+        upper = key.upper()
+        if upper.startswith(ENV_PREFIX) and NESTED in upper[len(ENV_PREFIX) :]:
+            section = upper[len(ENV_PREFIX) :].split(NESTED, 1)[0].lower()
+            if section not in known:
+                out.append(key)
+    return sorted(out)
 
 
 def config_path() -> Path | None:
@@ -145,25 +213,71 @@ def config_path() -> Path | None:
     return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
 
 
-def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+def _variable(loc: tuple[Any, ...], environ: Mapping[str, str]) -> str | None:
+    """The environment variable that set the value at ``loc``, if one did."""
+    for depth in range(len(loc), 0, -1):
+        name = ENV_PREFIX + NESTED.join(str(p) for p in loc[:depth]).upper()
+        if any(key.upper() == name for key in environ):
+            return name
+    return None
+
+
+def _problem(err: Any, environ: Mapping[str, str]) -> str:
+    loc = tuple(err["loc"])
+    where = ".".join(str(p) for p in loc) or "settings"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    variable = _variable(loc, environ)
+    return f"{where}: {message}" + (f" (set by {variable})" if variable else "")
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read, merge and validate the settings; a bad value names its key and the expectation."""
-    path = path if path is not None else config_path()
-    raw: dict[str, Any] = {}
+    return _load(path if path is not None else config_path(), environ, {})
+
+
+def load_section(
+    name: str, values: Mapping[str, Any] | None, environ: Mapping[str, str] | None
+) -> Any:
+    """One section from ``values`` (e.g. a mapping a caller holds) with the environment's
+    ``GLASSBOX_<NAME>__*`` overrides applied by the same rules as :func:`load_settings`."""
+    if name not in Settings.model_fields:
+        raise ConfigError(f"no settings section {name!r}")
+    return getattr(_load(None, environ, {name: dict(values or {})}), name)
+
+
+def _load(
+    path: Path | None, environ: Mapping[str, str] | None, base: Mapping[str, Any]
+) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    where = str(path) if path is not None else "settings"
+    unknown = _unknown_sections(env)
+    if unknown:
+        raise ConfigError(
+            f"{where}: {unknown[0]}: unknown settings section "
+            f"{unknown[0][len(ENV_PREFIX) :].split(NESTED, 1)[0].lower()!r}; expected one of "
+            f"{sorted(Settings.model_fields)}"
+        )
     if path is not None:
         try:
-            raw = yaml.safe_load(path.read_text()) or {}
+            raw = yaml.safe_load(path.read_text())
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-        if not isinstance(raw, dict):
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the settings file ({exc.strerror})") from None
+        if raw is not None and not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
-    raw = _merge(raw, _env_overrides(dict(os.environ if environ is None else environ)))
+    token = _SOURCES.set((path, env, base))
     try:
-        return Settings.model_validate(raw)
+        return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{path or 'settings'}: {problems}") from None
+        problems = "; ".join(_problem(err, env) for err in exc.errors())
+        raise ConfigError(f"{where}: {problems}") from None
+    except yaml.YAMLError as exc:  # an environment value that is not YAML
+        raise ConfigError(f"{where}: an environment value is not valid YAML: {exc}") from None
+    finally:
+        _SOURCES.reset(token)
 
 
 @lru_cache(maxsize=1)

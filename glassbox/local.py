@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from glassbox.errors import GlassboxError
 
 if TYPE_CHECKING:
-    from glassbox.runner import ResourceHandler
+    from glassbox.runner import ResourceHandler, WorkflowResult
 
 
 def local_env() -> dict[str, str]:
@@ -43,7 +43,9 @@ def run_pipeline(
 ) -> str:
     """Run one compiled pipeline to completion; return a summary saying where the record is.
 
-    Raises ``GlassboxError`` naming the failed task and its log when the workflow fails."""
+    Raises ``GlassboxError`` naming the failed task and its log when the workflow fails, and
+    ``GateFailedError`` with the gate's verdict when the workflow ran but the candidate failed the
+    gate."""
     from glassbox.runner import WorkflowFailed, load_manifests, run_workflow
     from glassbox.tracking import glassbox_home
 
@@ -51,6 +53,7 @@ def run_pipeline(
     if not path.is_file():
         raise GlassboxError(f"{path}: no compiled manifest for pipeline '{pipeline}'")
     env = local_env()
+    _check_tracking_access(pipeline, env["MLFLOW_TRACKING_URI"])
     started = time.monotonic()
     _stop_on_sigterm()
     try:
@@ -68,14 +71,67 @@ def run_pipeline(
     seconds = time.monotonic() - started
     store = env["MLFLOW_TRACKING_URI"]
     done = sum(1 for t in result.tasks.values() if t.status.value == "Succeeded")
-    return (
-        f"pipeline {pipeline} succeeded in {seconds:.1f} s "
-        f"({done} tasks; workflow {result.name}, uid {result.uid})\n"
+    where = (
         f"MLflow record: {store}\n"
         f"artifacts:     {glassbox_home() / 'artifacts'}\n"
         f"task logs:     {result.run_dir}/logs\n"
         f"open it with:  just ui   (or: glassbox ui)"
     )
+    identity = f"({done} tasks; workflow {result.name}, uid {result.uid})"
+    verdict = _failed_gate(result)
+    if verdict is not None:
+        raise GateFailedError(
+            f"pipeline {pipeline}: gate failed in {seconds:.1f} s {identity}\n"
+            + "\n".join([*verdict, where])
+        )
+    score = result.tasks.get("score")
+    if score is not None and score.outputs.get("run_id"):
+        where += f"\nlineage:       glassbox lineage {score.outputs['run_id']}"
+    return f"pipeline {pipeline} succeeded in {seconds:.1f} s {identity}\n{where}"
+
+
+class GateFailedError(GlassboxError):
+    """The workflow ran to its end but the candidate model failed the promotion gate: nothing
+    was registered (``glassbox run`` exits with :data:`EXIT_GATE_FAILED`)."""
+
+
+EXIT_GATE_FAILED = 3
+
+
+def _failed_gate(result: WorkflowResult) -> list[str] | None:
+    """The verdict lines and the skipped tasks when the run's evaluate task failed the gate."""
+    evaluate = result.tasks.get("evaluate")
+    if evaluate is None or evaluate.outputs.get("gate") != "failed":
+        return None
+    from glassbox.verdict import GateReport
+
+    verdict = evaluate.outputs.get("verdict", "")
+    lines = GateReport.parse(verdict, f"task evaluate's verdict ({evaluate.name})").lines()
+    champion = evaluate.outputs.get("champion", "none")
+    lines.append(
+        "no champion yet: the steps that need one were skipped"
+        if champion == "none"
+        else f"the champion ({champion}) stays: it scored the production batch"
+    )
+    lines += [
+        f"skipped: {t.name} ({t.message})"
+        for t in result.tasks.values()
+        if t.status.value == "Skipped"
+    ]
+    return lines
+
+
+def _check_tracking_access(pipeline: str, uri: str) -> None:
+    """A tracking server that refuses the credentials, or lets this user only read, stops the
+    run here with one line instead of failing (and retrying) its first step."""
+    from glassbox.config import settings
+    from glassbox.tracking import check_write_access
+
+    conf = settings().tracking
+    if pipeline == "monitoring":
+        check_write_access(uri, conf.monitoring_experiment)
+    else:
+        check_write_access(uri, conf.experiment, conf.registered_model)
 
 
 def _stop_on_sigterm() -> None:

@@ -34,6 +34,10 @@ CONFIG_ENV = "glassbox-env"  # ConfigMap: MLFLOW_TRACKING_URI, GLASSBOX_ENV, ...
 SECRETS = "glassbox-secrets"  # Secret keys → env names; optional: a step runs without them
 SECRET_ENV = {
     "slack-webhook-url": "SLACK_WEBHOOK_URL",
+    "slack-webhook-url-warning": "SLACK_WEBHOOK_URL_WARNING",
+    "slack-webhook-url-critical": "SLACK_WEBHOOK_URL_CRITICAL",
+    "smtp-username": "SMTP_USERNAME",
+    "smtp-password": "SMTP_PASSWORD",
     "pagerduty-routing-key": "PAGERDUTY_ROUTING_KEY",
     "audit-hmac-key": "GLASSBOX_AUDIT_HMAC_KEY",
     "mlflow-tracking-password": "MLFLOW_TRACKING_PASSWORD",

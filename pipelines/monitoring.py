@@ -1,12 +1,16 @@
 """The monitoring cron: the production window since the last watermark → data quality, data
-drift (map over date partitions, then reduce), performance → alerts → retraining trigger.
+drift (map over date partitions, then reduce), performance → alerts → retraining trigger and
+delivery triggers.
 
-    window ─┬→ quality ───────────────────────────┐
-            ├→ profile (one pod per partition) → drift ─┼→ alert → retrain-decision → retrain
-            └→ performance ───────────────────────┘
+    window ─┬→ quality ───────────────────────────┐             ┌→ retrain-decision → retrain
+            ├→ profile (one pod per partition) → drift ─┤             │
+            ├→ performance ───────────────────────┼→ alert ─┤
+            └→ explanation ───────────────────────┘             └→ delivery-triggers
 ``retrain`` is a ``resource`` template: it creates a Workflow from the training
 WorkflowTemplate, only when the decision step (guardrails: cooldown, once per period, never
-while training is running) says so.
+while training is running) says so. ``delivery-triggers`` applies the ``delivery.triggers``
+rules to the window's drift and performance figures (alert, or roll the champion back within
+the automatic-rollback guardrails).
 """
 
 from __future__ import annotations
@@ -135,6 +139,22 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             memory="4Gi",
             **common,
         )
+        explanation = step(
+            "explanation",
+            args=[
+                "--seed",
+                SEED,
+                "--window-uri",
+                "{{inputs.parameters.window_uri}}",
+                "--reference-run-id",
+                "{{inputs.parameters.reference_run_id}}",
+            ],
+            inputs=["window_uri", "reference_run_id"],
+            outputs=["run_id", "findings_uri"],
+            optional_outputs=["findings_uri"],
+            memory="2Gi",
+            **common,
+        )
         alert = step(
             "alert",
             args=[
@@ -147,7 +167,15 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             ],
             inputs=["window_run_id", "findings"],
             outputs=["run_id", "severity"],
-            secrets=("slack-webhook-url", "pagerduty-routing-key", "mlflow-tracking-password"),
+            secrets=(
+                "slack-webhook-url",
+                "slack-webhook-url-warning",
+                "slack-webhook-url-critical",
+                "pagerduty-routing-key",
+                "smtp-username",
+                "smtp-password",
+                "mlflow-tracking-password",
+            ),
             state=True,
             **common,
         )
@@ -157,6 +185,15 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             args=["--seed", SEED, "--severity", "{{inputs.parameters.severity}}"],
             inputs=["severity"],
             outputs=["run_id", "retrain", "reason"],
+            **common,
+        )
+        triggers = step(
+            "delivery-triggers",
+            module="delivery_triggers",
+            args=["--seed", SEED],
+            outputs=["run_id"],
+            secrets=("slack-webhook-url", "pagerduty-routing-key", "mlflow-tracking-password"),
+            state=True,
             **common,
         )
         retrain = Resource(
@@ -198,6 +235,11 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
                 when=NOT_EMPTY,
                 arguments={"window_uri": _out("window", "window_uri")} | ref,
             )
+            t_explanation = explanation(
+                name="explanation",
+                when=NOT_EMPTY,
+                arguments={"window_uri": _out("window", "window_uri")} | ref,
+            )
             t_alert = alert(
                 name="alert",
                 arguments={
@@ -205,7 +247,8 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
                     "findings": (
                         f'{{"quality": "{_out("quality", "findings_uri")}", '
                         f'"drift": "{_out("drift", "findings_uri")}", '
-                        f'"performance": "{_out("performance", "findings_uri")}"}}'
+                        f'"performance": "{_out("performance", "findings_uri")}", '
+                        f'"explanation": "{_out("explanation", "findings_uri")}"}}'
                     ),
                 },
             )
@@ -217,14 +260,16 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
                 when=f"{_out('retrain-decision', 'retrain')} == true",
                 arguments={"seed": SEED},
             )
-            t_window >> [t_quality, t_profile, t_performance]
+            t_window >> [t_quality, t_profile, t_performance, t_explanation]
             t_profile >> t_drift
             t_drift.when = NOT_EMPTY
             t_alert.depends = (
                 "quality && (drift.Succeeded || drift.Skipped || drift.Omitted)"
                 " && (performance.Succeeded || performance.Skipped)"
+                " && (explanation.Succeeded || explanation.Skipped)"
             )
             t_alert >> t_decide >> t_retrain
+            t_alert >> triggers(name="delivery-triggers")
     return [cron]
 
 

@@ -4,8 +4,9 @@ score → drift, as a WorkflowTemplate plus a Workflow that references it.
     extract → validate → transform → train ─┬→ evaluate → register → score → drift
                                             └→ explain
 Steps exchange MLflow run ids and ``runs:/`` URIs as parameters; ``register`` runs only when
-the gate passed; ``score`` uses whatever model holds the champion alias; ``finalize`` closes
-the pipeline's MLflow run with the workflow's status.
+the gate passed; ``score`` uses whatever model holds the champion alias, so ``score`` and
+``drift`` are skipped (``when``) when the gate failed and there is no champion yet; ``finalize``
+closes the pipeline's MLflow run with the workflow's status ("gate failed" when it did).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pipelines._common import DEFAULT_IMAGE, SERVICE_ACCOUNT, finalize, step, wo
 NAME = "glassbox-training"
 PIPELINE = "training"
 SEED = "{{workflow.parameters.seed}}"
+# evaluate's `champion` output: the version the champion alias held (v3), or `none`.
+NO_CHAMPION_YET = "{{tasks.evaluate.outputs.parameters.champion}} != none"
 
 
 def _out(task: str, name: str) -> str:
@@ -109,7 +112,7 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
             "evaluate",
             args=model_args,
             inputs=["model_uri", "train_run_id", "holdout_uri"],
-            outputs=["run_id", "gate"],
+            outputs=["run_id", "gate", "champion", "verdict"],
             **common,
         )
         explain = step(
@@ -184,11 +187,17 @@ def build(image: str = DEFAULT_IMAGE) -> list[Workflow]:
                     "evaluate_run_id": _out("evaluate", "run_id"),
                 },
             )
+            # score and drift need a champion: the gated candidate or the one already serving.
+            has_champion = f"{_out('evaluate', 'gate')} == passed || {NO_CHAMPION_YET}"
             t_score = score(
-                name="score", arguments={"production_uri": _out("extract", "production_uri")}
+                name="score",
+                when=has_champion,
+                arguments={"production_uri": _out("extract", "production_uri")},
             )
             t_drift = drift(
-                name="drift", arguments={"predictions_uri": _out("score", "predictions_uri")}
+                name="drift",
+                when=has_champion,
+                arguments={"predictions_uri": _out("score", "predictions_uri")},
             )
 
             t_extract >> t_validate >> t_transform >> t_train >> [t_evaluate, t_explain]

@@ -1,32 +1,28 @@
-"""Shared by the cron's check steps: the reference of a window and findings artifacts."""
+"""Shared by the cron's check steps: the reference of a window and the findings artifact."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from glassbox.cron import Reference
+    from glassbox.monitoring import Finding
     from glassbox.tracking import StepContext
 
 
 def reference(train_run_id: str) -> Reference:
     """The Reference of the training run the window step resolved (the champion then)."""
-    import mlflow
+    from glassbox.cron import reference_of_run
 
-    from glassbox.cron import Reference
-    from glassbox.cron._reference import TRAIN_URI_TAG
-
-    tags = mlflow.MlflowClient().get_run(train_run_id).data.tags
-    return Reference(
-        train_run_id, tags["glassbox.model.uri"], tags[TRAIN_URI_TAG], tags["glassbox.workflow_uid"]
-    )
+    return reference_of_run(train_run_id)
 
 
-def log_findings(ctx: StepContext, name: str, findings: list[dict[str, Any]]) -> str:
-    """Findings (check, feature, severity, summary, details) as ``findings/<name>.json``."""
+def log_findings(ctx: StepContext, name: str, findings: list[Finding]) -> str:
+    """The step's typed findings as ``findings/<name>.json`` (``glassbox.monitoring.Findings``)."""
+    from glassbox.monitoring import Findings
+
     local = Path(tempfile.mkdtemp()) / f"{name}.json"
-    local.write_text(json.dumps(findings, indent=2, default=str))
+    local.write_text(Findings(source=name, findings=tuple(findings)).model_dump_json(indent=2))
     return ctx.log_artifact(local, "findings")

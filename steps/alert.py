@@ -13,20 +13,19 @@ from steps._io import main, parser, write_outputs
 RANK = {"none": 0, "warning": 1, "critical": 2}
 
 
-def _load(uri: str) -> list[dict[str, Any]]:
-    import json
+def _load(uri: str) -> list[Any]:
+    """The typed findings a check step logged (``glassbox.monitoring.Findings``)."""
     import tempfile
     from pathlib import Path
 
     import mlflow.artifacts
 
+    from glassbox.monitoring import Findings
+
     if not uri:
         return []  # the check was skipped (empty window)
-    return list(
-        json.loads(
-            Path(mlflow.artifacts.download_artifacts(uri, dst_path=tempfile.mkdtemp())).read_text()
-        )
-    )
+    local = Path(mlflow.artifacts.download_artifacts(uri, dst_path=tempfile.mkdtemp()))
+    return list(Findings.model_validate_json(local.read_text()).findings)
 
 
 def run_url(experiment_id: str, run_id: str) -> str:
@@ -48,37 +47,22 @@ def run(args: argparse.Namespace) -> None:
 
     import mlflow
 
-    from glassbox.alerts import Alert, AlertRouter
+    from glassbox.alerts import AlertRouter
     from glassbox.config import settings
     from glassbox.cron import history
+    from glassbox.monitoring import to_alerts
     from glassbox.tracking import step_run
 
     conf = settings()
     model = conf.tracking.registered_model
     with step_run("alert", seed=args.seed) as ctx:
         sources = json.loads(args.findings)
-        findings = [f | {"source": name} for name, uri in sources.items() for f in _load(uri)]
+        findings = [f for uri in sources.values() for f in _load(uri)]
         link = run_url(ctx.experiment_id, args.window_run_id)
-        alerts = [
-            Alert(
-                model=model,
-                check=f["check"],
-                feature=f.get("feature"),
-                severity=f["severity"],
-                summary=f["summary"][:4000],
-                details={
-                    k: v
-                    for k, v in (f.get("details") or {}).items()
-                    if isinstance(v, int | float | str | bool) or v is None
-                },
-                mlflow_run_url=link,
-                report_url=f.get("report_url"),
-            )
-            for f in findings
-        ]
+        alerts = to_alerts(findings, model, run_url=link)
         with AlertRouter.from_env(conf.alerts) as router:
             report = router.send(alerts)
-        worst = max((f["severity"] for f in findings), key=RANK.__getitem__, default="none")
+        worst = max((f.severity for f in findings), key=RANK.__getitem__, default="none")
         sent = [
             {
                 "dedup_key": d.alert.dedup_key,
@@ -96,12 +80,21 @@ def run(args: argparse.Namespace) -> None:
             {
                 "alerts.sent": len(report.sent),
                 "alerts.findings": len(findings),
-                "alerts.problems": sum(1 for f in findings if f["severity"] != "none"),
+                "alerts.problems": sum(1 for f in findings if f.is_problem),
                 "alerts.delivery_pending": report.flush.pending,
             }
         )
         window = mlflow.MlflowClient().get_run(args.window_run_id).data.tags
         hist = history(ctx.experiment_id, model)
+        # Time to resolve (MTTR) per dedup key, charted on the history run window by window.
+        resolved = {
+            f"alerts.time_to_resolve_seconds.{d.alert.dedup_key}": d.resolved_after.total_seconds()
+            for d in report.resolved
+            if d.resolved_after is not None
+        }
+        if resolved:
+            ctx.log_metrics(resolved)
+            hist.log_window(resolved, hist.windows + 1)
         to = window.get("glassbox.monitor.window_to", "none")
         if to != "none":
             hist.advance(to, hist.windows + 1)

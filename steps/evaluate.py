@@ -1,7 +1,10 @@
 """evaluate: held-out metrics, then the promotion gate against floors and the champion.
 
-The verdict (``passed``/``failed``) is logged either way and is this step's output parameter;
-the register task only runs when it is ``passed``.
+The verdict (``passed``/``failed``) is logged either way (tags, ``gate/gate.json``, printed in
+the step's log) and is this step's output parameter ``gate``; ``champion`` is the version the
+champion alias held (``v3``) or ``none``; ``verdict`` is the report as one JSON line (what
+``glassbox run`` prints when the gate failed). The register task only runs when the gate passed;
+score and drift need a champion, so they are skipped when the gate failed and there is none.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from steps._io import main, parser, write_outputs
 
 
 def run(args: argparse.Namespace) -> None:
-    import json
     import tempfile
     from pathlib import Path
 
@@ -23,6 +25,7 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.evaluation import gate, holdout_metrics
     from glassbox.lineage import MODEL_RUN_TAG, log_input_dataset, run_id_of
     from glassbox.tracking import step_run
+    from glassbox.verdict import NO_CHAMPION, GateReport
 
     conf = settings()
     data = conf.data
@@ -45,27 +48,28 @@ def run(args: argparse.Namespace) -> None:
         if champion_metrics:
             ctx.log_metrics({f"champion.{k}": v for k, v in champion_metrics.items()})
         ctx.log_params({f"gate.{k}": v for k, v in conf.gate.model_dump().items()})
+        report = GateReport.build(
+            verdict, candidate, champion_metrics, champ.version if champ else None, conf.gate
+        )
         ctx.set_tags(
             {
                 "glassbox.gate": verdict.label,
                 "glassbox.gate.reasons": verdict.reasons,
                 MODEL_RUN_TAG: args.train_run_id or run_id_of(args.model_uri) or "",
-                "glassbox.gate.champion_version": champ.version if champ else "none",
+                "glassbox.gate.champion_version": champ.version if champ else NO_CHAMPION,
             }
         )
-        report = Path(tempfile.mkdtemp()) / "gate.json"
-        report.write_text(
-            json.dumps(
-                {
-                    "verdict": verdict.label,
-                    "reasons": verdict.reasons,
-                    "thresholds": verdict.thresholds,
-                },
-                indent=2,
-            )
+        # The MLflow UI shows mlflow.note.content as the pipeline run's description.
+        verdict_text = "\n".join(report.lines())
+        print(verdict_text)
+        ctx.set_pipeline_tags({"glassbox.gate": verdict.label, "mlflow.note.content": verdict_text})
+        local = Path(tempfile.mkdtemp()) / "gate.json"
+        local.write_text(report.to_json())
+        ctx.log_artifact(local, "gate")
+        champion = f"v{champ.version}" if champ else NO_CHAMPION
+        write_outputs(
+            run_id=ctx.run_id, gate=verdict.label, champion=champion, verdict=report.to_line()
         )
-        ctx.log_artifact(report, "gate")
-        write_outputs(run_id=ctx.run_id, gate=verdict.label)
 
 
 def cli() -> None:

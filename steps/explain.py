@@ -17,6 +17,7 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.data import read_artifact_table
     from glassbox.errors import GlassboxError
     from glassbox.explain import explain
+    from glassbox.features import id_name
     from glassbox.lineage import MODEL_RUN_TAG, log_input_dataset
     from glassbox.tracking import step_run
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> None:
         result = explain(
             registry.load(args.model_uri),
             sample,
-            data.id_column,
+            id_name(data),
             list(data.features),
             Path(tempfile.mkdtemp()),
         )

@@ -1,4 +1,7 @@
-"""finalize (the workflow's exit handler): close the pipeline's MLflow run with its outcome."""
+"""finalize (the workflow's exit handler): close the pipeline's MLflow run with its outcome.
+
+Tag ``glassbox.status`` on the pipeline run: ``succeeded``, ``gate failed`` (the workflow ran
+to its end but the candidate failed the gate, so nothing was registered) or ``failed``."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ def run(args: argparse.Namespace) -> None:
     run = client.get_run(run_id)
     failures = args.failures if args.failures not in ("", "null") else "[]"
     client.set_tag(run_id, "glassbox.workflow_status", args.status)
+    client.set_tag(run_id, "glassbox.status", outcome(args.status, run.data.tags))
     if failures != "[]":
         client.set_tag(run_id, "glassbox.workflow_failures", failures[:4000])
     elapsed = time.time() - run.info.start_time / 1000.0
@@ -41,6 +45,14 @@ def run(args: argparse.Namespace) -> None:
         failures=failures,
         step_durations=step_durations(experiment, identity.workflow_uid),
     )
+
+
+def outcome(status: str, tags: dict[str, str]) -> str:
+    """The pipeline's outcome in words: a workflow that succeeded while the gate failed (no
+    version registered, champion-dependent steps skipped) says "gate failed"."""
+    if status != "Succeeded":
+        return "failed"
+    return "gate failed" if tags.get("glassbox.gate") == "failed" else "succeeded"
 
 
 def cli() -> None:

@@ -12,7 +12,7 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.config import settings
     from glassbox.data import read_artifact_table
     from glassbox.lineage import log_input_dataset
-    from glassbox.quality import QualityThresholds, quality_findings
+    from glassbox.monitoring import check_quality, quality_to_findings
     from glassbox.tracking import ensure_experiment, step_run
     from steps._monitor import log_findings, reference
 
@@ -25,10 +25,10 @@ def run(args: argparse.Namespace) -> None:
             )
         ref = reference(args.reference_run_id)
         contract = ref.contract(ensure_experiment(conf.tracking.experiment))
-        thresholds = QualityThresholds.model_validate(conf.monitoring.get("quality", {}))
+        thresholds = conf.monitoring.quality
         features = contract.without(conf.data.target_column)
         known = [c for c in window.columns if c in features.columns]
-        found = quality_findings(window.loc[:, known], features, thresholds=thresholds)
+        found = check_quality(window.loc[:, known], features, thresholds, ref.profile())
         ctx.log_metrics(
             {
                 f"quality.{f.check.split('.', 1)[-1]}.{f.column or 'table'}": float(f.observed)
@@ -36,16 +36,7 @@ def run(args: argparse.Namespace) -> None:
                 if isinstance(f.observed, int | float)
             }
         )
-        findings = [
-            {
-                "check": f.check,
-                "feature": f.column,
-                "severity": f.severity,
-                "summary": f.message,
-                "details": {"observed": f.observed, "threshold": f.threshold},
-            }
-            for f in found
-        ]
+        findings = quality_to_findings(found)
         problems = sum(1 for f in found if f.severity != "none")
         ctx.set_tags({"glassbox.quality.problems": str(problems)})
         write_outputs(run_id=ctx.run_id, findings_uri=log_findings(ctx, "quality", findings))

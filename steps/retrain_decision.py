@@ -15,7 +15,6 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.cron import history
     from glassbox.cron._retrain import (
         RETRAINS_TAG,
-        RetrainPolicy,
         decide,
         past_retrains,
         record,
@@ -24,7 +23,7 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.tracking import ensure_experiment, step_run
 
     conf = settings()
-    policy = RetrainPolicy.model_validate(conf.monitoring.get("retrain", {}))
+    policy = conf.monitoring.retrain
     with step_run("retrain-decision", seed=args.seed) as ctx:
         hist = history(ctx.experiment_id, conf.tracking.registered_model)
         tags = hist.client().get_run(hist.run_id).data.tags

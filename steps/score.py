@@ -6,6 +6,10 @@ record's own event timestamp, prediction id, prediction); the batch's hashes are
 audit table holds hashes, ids, model identity and predictions, never feature values. The
 predictions file (``predictions/predictions.parquet``) is the prediction log the monitoring
 cron reads.
+
+Data without an id column is audited under derived ids (``row_id``); without a timestamp
+column each prediction's event time is the time it was scored (``scored_at``, one value per
+batch); see glassbox.features.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ def run(args: argparse.Namespace) -> None:
     from glassbox import model as gm
     from glassbox.config import settings
     from glassbox.data import read_artifact_table
-    from glassbox.features import prepare
+    from glassbox.features import SCORED_AT, event_time_name, id_name, prepare
     from glassbox.lineage import MODEL_RUN_TAG, log_input_dataset, log_output_dataset
     from glassbox.tracking import step_run
 
@@ -40,6 +44,8 @@ def run(args: argparse.Namespace) -> None:
             ctx, raw, name="raw-production", source=args.production_uri, context="scoring"
         )
         batch = prepare(raw, data)
+        if not data.timestamp_column:
+            batch[SCORED_AT] = _now()
         proba = registry.load(champion.uri).predict_proba(gm.features_frame(batch, data))[:, 1]
         predictions = batch.assign(**{PROBA: proba, LABEL: (proba >= 0.5).astype("int64")})
         key = audit.key_from_env()
@@ -47,8 +53,8 @@ def run(args: argparse.Namespace) -> None:
             batch,
             predictions[[PROBA, LABEL]],
             feature_columns=list(data.features),
-            id_column=data.id_column,
-            timestamp_column=data.timestamp_column,
+            id_column=id_name(data),
+            timestamp_column=event_time_name(data),
             model=audit.ModelIdentity(champion.name, champion.version, champion.fingerprint),
             batch_id=ctx.run_id,
             key=key,
@@ -78,6 +84,13 @@ def run(args: argparse.Namespace) -> None:
             }
         )
         write_outputs(run_id=ctx.run_id, predictions_uri=uri, audit_root=audited.manifest.root)
+
+
+def _now() -> object:
+    """This moment in UTC (naive, microseconds), as the prepared frames hold times."""
+    import pandas as pd
+
+    return pd.Timestamp.now(tz="UTC").tz_localize(None).floor("us")
 
 
 def cli() -> None:

@@ -25,9 +25,11 @@ def _pins() -> list[str]:
     return [f"{p}=={version(p)}" for p in ("scikit-learn", "skops", "numpy", "pandas", "scipy")]
 
 
-def log_reference_profile(ctx: StepContext, model: Any, train: Any, conf: Settings) -> None:
-    """Fit the drift calculator on the training features + the model's own scores and log the
-    serialised profile with the model: the drift step and the cron never reload the train set."""
+def log_reference_profile(ctx: StepContext, model: Any, holdout: Any, conf: Settings) -> None:
+    """Fit the drift calculator on the held-out rows + the model's own scores on them (rows it
+    did not train on: its scores on training rows are over-confident) and log the profile, with
+    its calibration (false-alarm rate), beside the model: the drift step and the cron never
+    reload the data."""
     import tempfile
     from pathlib import Path
 
@@ -35,14 +37,14 @@ def log_reference_profile(ctx: StepContext, model: Any, train: Any, conf: Settin
     from glassbox.drift import DriftCalculator
 
     data = conf.data
-    frame = gm.features_frame(train, data).assign(
-        y_pred_proba=model.predict_proba(gm.features_frame(train, data))[:, 1]
-    )
+    features = gm.features_frame(holdout, data)
+    frame = features.assign(y_pred_proba=model.predict_proba(features)[:, 1])
     calculator = DriftCalculator(
         features=list(data.features),
         categorical=list(data.categorical_features),
         prediction_columns=["y_pred_proba"],
-        thresholds=conf.monitoring.get("drift_thresholds"),
+        thresholds=conf.monitoring.drift_thresholds,
+        calibration=conf.monitoring.calibration,
     ).fit(frame)
     where = calculator.profile.save(Path(tempfile.mkdtemp()) / PROFILE_DIR)
     for f in sorted(where.iterdir()):
@@ -85,7 +87,8 @@ def run(args: argparse.Namespace) -> None:
             input_example=X.head(3),
             pip_requirements=_pins(),
         )
-        log_reference_profile(ctx, model, train, conf)
+        holdout = read_artifact_table(args.train_uri.rsplit("/", 1)[0] + "/holdout.parquet")
+        log_reference_profile(ctx, model, holdout, conf)
         classifier = model[-1]
         ctx.log_params(
             {f"model.{k}": v for k, v in conf.model.model_dump().items()}

@@ -1,4 +1,8 @@
-"""transform: model-ready features (canonical dtypes) and a time-ordered train/holdout split."""
+"""transform: model-ready features (canonical dtypes) and a time-ordered train/holdout split.
+
+Without a timestamp column the split follows the file's row order, and without an id column
+the rows get derived ids (glassbox.features): both fallbacks are printed in the step's log and
+tagged on the step run and on the pipeline run."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from glassbox.config import settings
-    from glassbox.features import prepare, split_holdout
+    from glassbox.features import fallbacks, prepare, split_holdout
     from glassbox.lineage import log_output_dataset
     from glassbox.tracking import step_run
 
@@ -36,7 +40,13 @@ def run(args: argparse.Namespace) -> None:
             )
             ctx.log_metrics({f"rows.{name}": len(df)})
             outputs[f"{name}_uri"] = uri
-        ctx.log_params({"holdout_fraction": conf.holdout_fraction, "split": "time-ordered"})
+        split = "time-ordered" if conf.timestamp_column else "row-order"
+        ctx.log_params({"holdout_fraction": conf.holdout_fraction, "split": split})
+        notes = fallbacks(conf)
+        for key, note in notes.items():
+            print(f"transform: {key.rsplit('.', 1)[-1]}: {note}")
+        ctx.set_tags(notes)
+        ctx.set_pipeline_tags(notes)
         write_outputs(run_id=ctx.run_id, **outputs)
 
 

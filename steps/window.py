@@ -7,6 +7,11 @@ import argparse
 
 from steps._io import main, parser, write_outputs
 
+ONE_PARTITION = (
+    "one partition 'all': the data has no timestamp column (data.timestamp_column is null), "
+    "so there are no months to split the window by"
+)
+
 
 def run(args: argparse.Namespace) -> None:
     import json
@@ -15,6 +20,7 @@ def run(args: argparse.Namespace) -> None:
 
     from glassbox.config import settings
     from glassbox.cron import collect_window, history, load_reference, partitions
+    from glassbox.features import event_time_name
     from glassbox.lineage import log_output_dataset
     from glassbox.tracking import ensure_experiment, step_run
 
@@ -24,7 +30,13 @@ def run(args: argparse.Namespace) -> None:
         ref = load_reference(conf.tracking.registered_model, conf.tracking.champion_alias)
         hist = history(ctx.experiment_id, conf.tracking.registered_model)
         training = ensure_experiment(conf.tracking.experiment)
-        window = collect_window(training, data, hist.watermark, args.max_rows)
+        window = collect_window(
+            training,
+            data,
+            hist.watermark,
+            args.max_rows,
+            arrival_column=conf.monitoring.labels.arrival_column,
+        )
         tmp = Path(tempfile.mkdtemp())
         local = tmp / "window.parquet"
         window.frame.to_parquet(local, index=False)
@@ -34,6 +46,9 @@ def run(args: argparse.Namespace) -> None:
             log_output_dataset(
                 ctx, window.frame, name="window", uri=uri, targets=data.target_column
             )
+            if not data.timestamp_column:
+                print(f"window: {ONE_PARTITION}")
+                ctx.set_tags({"glassbox.monitor.partitioning": ONE_PARTITION})
             for part in partitions(window.frame, data.timestamp_column, tmp / "partitions"):
                 part_uri = ctx.log_artifact(Path(part["path"]), "window/partitions")
                 items.append({"partition": part["partition"], "uri": part_uri})
@@ -48,7 +63,7 @@ def run(args: argparse.Namespace) -> None:
         ctx.set_tags(
             {
                 "glassbox.monitor.window_from": window.watermark_before or "start",
-                "glassbox.monitor.window_to": window.watermark_after(data.timestamp_column)
+                "glassbox.monitor.window_to": window.watermark_after(event_time_name(data))
                 or "none",
                 "glassbox.monitor.history_run": hist.run_id,
                 "glassbox.model.run_id": ref.train_run_id,

@@ -46,3 +46,59 @@ def test_feature_in_both_lists_is_rejected(tmp_path: Path) -> None:
 def test_plain_env_variable_sets_the_environment_tag_value() -> None:
     s = load_settings(Path("mlruns_config/glassbox.yaml"), environ={"GLASSBOX_ENV": "prod"})
     assert s.env == "prod"
+
+
+def test_every_section_takes_nested_environment_overrides_by_one_rule() -> None:
+    s = load_settings(
+        Path("mlruns_config/glassbox.yaml"),
+        environ={
+            "GLASSBOX_MONITORING__CALIBRATION__FALSE_ALARM_RATE": "0.02",
+            "GLASSBOX_MONITORING__NANNYML__CHUNK_SIZE": "2500",
+            "GLASSBOX_ALERTS__COOLDOWN_SECONDS": "60",
+            "GLASSBOX_DATA__NUMERIC_FEATURES": "[a, b]",
+        },
+    )
+    assert s.monitoring.calibration.false_alarm_rate == 0.02
+    assert s.monitoring.nannyml.chunk_size == 2500
+    assert s.alerts.cooldown_seconds == 60
+    assert s.data.numeric_features == ("a", "b")
+
+
+def test_a_misspelt_monitoring_key_in_the_file_is_rejected_naming_it(tmp_path: Path) -> None:
+    bad = tmp_path / "g.yaml"
+    bad.write_text("monitoring:\n  drift_tresholds: {alpha: 0.1}\n")
+    with pytest.raises(ConfigError, match=r"monitoring\.drift_tresholds: unknown key"):
+        load_settings(bad, environ={})
+
+
+def test_a_bad_threshold_value_names_its_path(tmp_path: Path) -> None:
+    bad = tmp_path / "g.yaml"
+    bad.write_text("monitoring:\n  quality:\n    missing_values: {warning: 0.5, critical: 0.1}\n")
+    with pytest.raises(ConfigError, match=r"monitoring\.quality\.missing_values: critical"):
+        load_settings(bad, environ={})
+
+
+def test_an_unknown_section_in_the_environment_is_rejected() -> None:
+    with pytest.raises(ConfigError, match=r"GLASSBOX_MONITORNIG__X: unknown settings section"):
+        load_settings(None, environ={"GLASSBOX_MONITORNIG__X": "1"})
+
+
+def test_glassbox_config_stops_on_an_unknown_environment_key_naming_it() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GLASSBOX_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "glassbox", "config"],
+        env=env | {"GLASSBOX_MONITORING__NO_SUCH_KEY": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "monitoring.no_such_key" in lines[0]
+    assert "GLASSBOX_MONITORING__NO_SUCH_KEY" in lines[0]

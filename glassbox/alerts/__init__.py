@@ -14,6 +14,7 @@ flush; PagerDuty folds such a duplicate into the same incident by its ``dedup_ke
 
 from glassbox.alerts._checks import CHECKS, RUNBOOK_PATH, github_anchor, runbook_anchor
 from glassbox.alerts._desktop import DesktopChannel
+from glassbox.alerts._email import EmailChannel, EmailSettings, email_message
 from glassbox.alerts._errors import (
     AlertConfigError,
     AlertError,
@@ -44,6 +45,8 @@ __all__ = [
     "DeliveryError",
     "DeliveryFailure",
     "DesktopChannel",
+    "EmailChannel",
+    "EmailSettings",
     "FlushReport",
     "Link",
     "OpenAlert",
@@ -57,6 +60,7 @@ __all__ = [
     "Severity",
     "SlackChannel",
     "decide",
+    "email_message",
     "github_anchor",
     "make_dedup_key",
     "pagerduty_event",

@@ -23,6 +23,8 @@ class Decision:
     action: Action | None
     channels: tuple[str, ...]
     state: OpenAlert | None  # the open-alert state after this decision (None: closed/none)
+    # For a recovery: how long the alert was open (opened -> resolved), the time to resolve.
+    resolved_after: timedelta | None = None
 
     @property
     def sent(self) -> bool:
@@ -52,7 +54,14 @@ def decide(
     if alert.severity is Severity.NONE:
         if current is None:
             return Decision(alert, "ignored", None, (), None)
-        return Decision(alert, "recovered", "resolve", tuple(sorted(current.channels)), None)
+        return Decision(
+            alert,
+            "recovered",
+            "resolve",
+            tuple(sorted(current.channels)),
+            None,
+            resolved_after=now - current.opened_at,
+        )
 
     if silenced_until is not None and now < silenced_until:
         return Decision(alert, "silenced", None, (), current)

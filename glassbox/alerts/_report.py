@@ -59,5 +59,10 @@ class SendReport:
         return tuple(d for d in self.decisions if d.sent)
 
     @property
+    def resolved(self) -> tuple[Decision, ...]:
+        """Recoveries in this send, each with its time to resolve (``resolved_after``)."""
+        return tuple(d for d in self.decisions if d.resolved_after is not None)
+
+    @property
     def suppressed(self) -> tuple[Decision, ...]:
         return tuple(d for d in self.decisions if d.outcome == "suppressed")

@@ -14,6 +14,7 @@ from typing import Any
 
 from glassbox.alerts._channel import Channel
 from glassbox.alerts._desktop import DesktopChannel
+from glassbox.alerts._email import EmailChannel
 from glassbox.alerts._errors import AlertError, DeliveryError, redact
 from glassbox.alerts._model import Alert, Severity, make_dedup_key
 from glassbox.alerts._outbox import Outbox, OutboxRow, OutboxStatus
@@ -27,16 +28,18 @@ from glassbox.alerts._slack import SlackChannel
 log = logging.getLogger("glassbox.alerts")
 
 Routes = Callable[[Severity], tuple[str, ...]]
-REMOTE = ("slack", "pagerduty")
+SLACK_BY_SEVERITY = {Severity.WARNING: "slack-warning", Severity.CRITICAL: "slack-critical"}
 HEALTH_MODEL = "glassbox"  # the `model` of the router's own alert_delivery_failure alerts
 
 
 class AlertRouter:
     """Routes alerts by severity, once per dedup key and cooldown, through a durable outbox.
 
-    warning -> Slack; critical -> Slack + PagerDuty; recovery -> resolve where it was sent;
-    local runs (``local=True`` or no remote channel configured) -> desktop/terminal. Call
-    :meth:`flush` at the start of every run to deliver what earlier runs could not.
+    warning -> Slack; critical -> Slack + PagerDuty; each severity to its own Slack channel when
+    one is configured for it (``slack-warning``/``slack-critical``); email at or above its
+    ``min_severity``; recovery -> resolve where it was sent; local runs (``local=True`` or no
+    remote channel configured) -> desktop/terminal. Call :meth:`flush` at the start of every
+    run to deliver what earlier runs could not.
     """
 
     def __init__(
@@ -48,6 +51,7 @@ class AlertRouter:
         desktop: Channel | None = None,
         clock: Callable[[], datetime] | None = None,
         environ: Mapping[str, str] | None = None,
+        channels: Iterable[Channel] = (),
     ) -> None:
         self.settings = settings or AlertSettings()
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -56,6 +60,8 @@ class AlertRouter:
             self._channels["slack"] = slack
         if pagerduty is not None:
             self._channels["pagerduty"] = pagerduty
+        for channel in channels:
+            self._channels[channel.name] = channel
         self._outbox = Outbox(self.settings.resolved_state_dir(environ))
 
     @classmethod
@@ -75,6 +81,23 @@ class AlertRouter:
         routing_key = env.get("PAGERDUTY_ROUTING_KEY", "").strip()
         timeout = settings.http_timeout_seconds
         slack = SlackChannel(webhook, timeout=timeout) if webhook else None
+        extra: list[Channel] = [
+            SlackChannel(url, timeout=timeout, name=name)
+            for name, url in (
+                (name, env.get(f"SLACK_WEBHOOK_URL_{severity.value.upper()}", "").strip())
+                for severity, name in SLACK_BY_SEVERITY.items()
+            )
+            if url
+        ]
+        if settings.email is not None:
+            extra.append(
+                EmailChannel(
+                    settings.email,
+                    username=env.get("SMTP_USERNAME", "").strip() or None,
+                    password=env.get("SMTP_PASSWORD") or None,
+                    timeout=timeout,
+                )
+            )
         pagerduty = (
             PagerDutyChannel(
                 routing_key,
@@ -86,7 +109,13 @@ class AlertRouter:
             else None
         )
         return cls(
-            settings, slack=slack, pagerduty=pagerduty, desktop=desktop, clock=clock, environ=env
+            settings,
+            slack=slack,
+            pagerduty=pagerduty,
+            desktop=desktop,
+            clock=clock,
+            environ=env,
+            channels=extra,
         )
 
     # -- public API ---------------------------------------------------------------------------
@@ -97,8 +126,13 @@ class AlertRouter:
         return tuple(sorted(self._channels))
 
     @property
+    def remote(self) -> tuple[str, ...]:
+        """The configured channels other than the desktop."""
+        return tuple(name for name in sorted(self._channels) if name != "desktop")
+
+    @property
     def is_local(self) -> bool:
-        return self.settings.local or not any(name in self._channels for name in REMOTE)
+        return self.settings.local or not self.remote
 
     @property
     def state_path(self) -> str:
@@ -177,7 +211,13 @@ class AlertRouter:
     def _routes(self, severity: Severity, exclude: frozenset[str] = frozenset()) -> tuple[str, ...]:
         if self.is_local:
             return ("desktop",)
-        wanted = ("slack",) if severity is Severity.WARNING else REMOTE
+        own = SLACK_BY_SEVERITY.get(severity)
+        wanted = [own if own in self._channels else "slack"]
+        if severity is Severity.CRITICAL:
+            wanted.append("pagerduty")
+        email = self._channels.get("email")
+        if isinstance(email, EmailChannel) and email.wants(severity):
+            wanted.append("email")
         chosen = tuple(n for n in wanted if n in self._channels and n not in exclude)
         return chosen or ("desktop",)
 
@@ -284,7 +324,7 @@ class AlertRouter:
         """``alert_delivery_failure`` alerts for failing remote channels, sent elsewhere."""
         oldest = self._outbox.oldest_pending_by_channel()
         items: list[tuple[Alert, Routes]] = []
-        for name in REMOTE:
+        for name in self.remote:
             alert = self._health_alert(name, report, oldest.get(name))
             if alert is not None:
                 items.append((alert, partial(self._routes, exclude=frozenset({name}))))

@@ -1,8 +1,10 @@
 """Alert routing settings: the ``alerts:`` section of ``glassbox.yaml`` plus env overrides.
 
-Secrets are not settings: the Slack webhook URL and the PagerDuty routing key are read from
-``SLACK_WEBHOOK_URL`` / ``PAGERDUTY_ROUTING_KEY`` (a Kubernetes Secret on a cluster) by
-:meth:`AlertRouter.from_env` and never pass through this model.
+Secrets are not settings: the Slack webhook URLs (``SLACK_WEBHOOK_URL``, and per severity
+``SLACK_WEBHOOK_URL_WARNING`` / ``SLACK_WEBHOOK_URL_CRITICAL``), the PagerDuty routing key
+(``PAGERDUTY_ROUTING_KEY``) and the SMTP login (``SMTP_USERNAME`` / ``SMTP_PASSWORD``) are read
+from the environment (a Kubernetes Secret on a cluster) by :meth:`AlertRouter.from_env` and
+never pass through this model.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from glassbox.alerts._checks import RUNBOOK_PATH
+from glassbox.alerts._email import EmailSettings
 from glassbox.alerts._errors import AlertConfigError
 from glassbox.alerts._pagerduty import DEFAULT_EVENTS_URL
 from glassbox.alerts._retry import RetryPolicy
-
-ENV_PREFIX = "GLASSBOX_ALERTS__"
 
 
 class AlertSettings(BaseModel):
@@ -40,6 +41,7 @@ class AlertSettings(BaseModel):
     retention_days: float = Field(30.0, gt=0)
     stale_after_seconds: float = Field(3600.0, gt=0)
     retry: RetryPolicy = RetryPolicy()
+    email: EmailSettings | None = Field(None, description="SMTP channel (off when not set)")
 
     @property
     def cooldown(self) -> timedelta:
@@ -57,26 +59,13 @@ class AlertSettings(BaseModel):
         section: Mapping[str, Any] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> AlertSettings:
-        """Validate ``section`` with ``GLASSBOX_ALERTS__<KEY>[__<SUBKEY>]`` overrides applied."""
-        raw: dict[str, Any] = dict(section or {})
-        env = os.environ if environ is None else environ
-        for key, value in env.items():
-            if not key.startswith(ENV_PREFIX):
-                continue
-            path = key[len(ENV_PREFIX) :].lower().split("__")
-            node = raw
-            for part in path[:-1]:
-                existing = node.get(part)
-                child: dict[str, Any] = dict(existing) if isinstance(existing, Mapping) else {}
-                node[part] = child
-                node = child
-            node[path[-1]] = value
+        """Validate ``section`` with the ``GLASSBOX_ALERTS__<KEY>[__<SUBKEY>]`` overrides
+        applied, by the one settings loader (``glassbox.config``)."""
+        from glassbox.config import load_section
+        from glassbox.errors import ConfigError
+
         try:
-            return cls.model_validate(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"alerts.{'.'.join(str(p) for p in err['loc'])}: "
-                f"{str(err['msg']).removeprefix('Value error, ')}"
-                for err in exc.errors()
-            )
-            raise AlertConfigError(f"invalid alert settings: {problems}") from None
+            loaded: AlertSettings = load_section("alerts", section, environ)
+        except ConfigError as exc:
+            raise AlertConfigError(f"invalid alert settings: {exc}") from None
+        return loaded

@@ -1,4 +1,5 @@
-"""Slack incoming webhook: a Block Kit message per alert, sent with ``slack_sdk``."""
+"""Slack incoming webhook: a Block Kit message per alert, built with ``slack_sdk.models.blocks``
+(whose ``to_dict`` validates it against Block Kit's limits) and sent with ``slack_sdk``."""
 
 from __future__ import annotations
 
@@ -72,26 +73,34 @@ def slack_message(alert: Alert, action: Action, *, runbook_base: str) -> dict[st
         ("Severity", label.lower()),
     ]
     facts += [(key, _format_value(value)) for key, value in alert.details.items()]
+    from slack_sdk.models.blocks import (
+        ContextBlock,
+        HeaderBlock,
+        MarkdownTextObject,
+        PlainTextObject,
+        SectionBlock,
+    )
+
     fields = [
-        {"type": "mrkdwn", "text": _clip(f"*{_escape(name)}*\n{_escape(value)}", FIELD_TEXT_MAX)}
+        MarkdownTextObject(text=_clip(f"*{_escape(name)}*\n{_escape(value)}", FIELD_TEXT_MAX))
         for name, value in facts[:FIELDS_MAX]
     ]
     links = " • ".join(_link(link.href, link.text) for link in alert.links(runbook_base))
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": _clip(_escape(alert.summary), SECTION_TEXT_MAX)},
-            "fields": fields,
-        },
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": _clip(links, SECTION_TEXT_MAX)},
-                {"type": "mrkdwn", "text": f"dedup key `{alert.dedup_key}`"},
-            ],
-        },
+    built = [
+        HeaderBlock(text=PlainTextObject(text=title, emoji=True)),
+        SectionBlock(
+            text=MarkdownTextObject(text=_clip(_escape(alert.summary), SECTION_TEXT_MAX)),
+            fields=fields,
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(text=_clip(links, SECTION_TEXT_MAX)),
+                MarkdownTextObject(text=f"dedup key `{alert.dedup_key}`"),
+            ]
+        ),
     ]
+    # to_dict() runs the SDK's Block Kit validation (lengths, counts, required fields).
+    blocks = [block.to_dict() for block in built]
     # The top-level text is parsed as mrkdwn by Slack (notification + fallback): escape it.
     text = _clip(_escape(f"{label} {alert.subject}: {alert.summary}"), FALLBACK_TEXT_MAX)
     return {"text": text, "blocks": blocks}
@@ -102,11 +111,15 @@ class SlackChannel:
 
     name = "slack"
 
-    def __init__(self, webhook_url: str | SecretStr, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, webhook_url: str | SecretStr, *, timeout: float = 10.0, name: str = "slack"
+    ) -> None:
+        self.name = name  # "slack", or "slack-warning" / "slack-critical": one per channel
         url = SecretStr(webhook_url) if isinstance(webhook_url, str) else webhook_url
         parts = urlsplit(url.get_secret_value())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise AlertConfigError("SLACK_WEBHOOK_URL: expected an http(s) URL")
+            variable = "SLACK_WEBHOOK_URL" + name.removeprefix("slack").replace("-", "_").upper()
+            raise AlertConfigError(f"{variable}: expected an http(s) URL")
         if timeout <= 0:
             raise AlertConfigError(f"slack timeout: expected seconds > 0, got {timeout}")
         self._url = url

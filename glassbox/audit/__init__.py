@@ -3,13 +3,16 @@
 ``build_audit`` turns a scored batch into an audit table (no feature values) and a manifest;
 ``verify_chain`` rechecks a table against its manifest; ``find_record`` and
 ``verify_scored_file`` answer "was this prediction made on these inputs, and by which model?";
-``log_audit`` / ``load_audit_tables`` keep audits on the score step's MLflow run.
-An online server grows a ``RunningChain`` batch by batch and logs it segment by segment
-(``log_segment`` / ``load_segment_tables``); each segment verifies like a batch.
+``log_audit`` / ``load_audit_tables`` keep audits on the score step's MLflow run;
+``derive_prediction_ids`` gives rows without an id column deterministic ids and ``find_row``
+looks such a row up. An online server grows a ``RunningChain`` batch by batch and logs it
+segment by segment (``log_segment`` / ``load_segment_tables``); each segment verifies like a
+batch.
 The canonical encoding is specified in docs/audit.md.
 """
 
 from glassbox.audit._build import TABLE_COLUMNS, AuditBatch, build_audit, prediction_texts
+from glassbox.audit._derived import derive_prediction_ids, derived_id, find_row
 from glassbox.audit._encoding import ENCODING_VERSION, canonical_record, encode_value
 from glassbox.audit._errors import AuditError
 from glassbox.audit._hashing import HMAC_SHA256, KEY_ENV, SHA256, Hasher, key_from_env
@@ -56,8 +59,11 @@ __all__ = [
     "build_audit",
     "canonical_record",
     "decode_prediction",
+    "derive_prediction_ids",
+    "derived_id",
     "encode_value",
     "find_record",
+    "find_row",
     "has_segments",
     "key_from_env",
     "load_audit_tables",

@@ -46,6 +46,15 @@ def kind_of(series: pd.Series) -> Kind:
     return "categorical"
 
 
+def _labels_like(series: pd.Series) -> bool:
+    """A prediction column holding class labels (text, bool, or numbers 0/1 only)."""
+    import pandas as pd
+
+    if kind_of(series) == "categorical":
+        return True
+    return bool(pd.to_numeric(series, errors="coerce").dropna().isin([0, 1]).all())
+
+
 @dataclass(frozen=True)
 class Layout:
     """The columns of a check: features (reference order), their kinds, the model outputs."""
@@ -95,8 +104,11 @@ def layout(
     kinds: dict[str, Kind] = {c: kind_of(reference[c]) for c in ref_cols if c not in role_columns}
     if roles.proba is not None:
         kinds[roles.proba] = "numeric"
-    if roles.prediction is not None:
-        kinds[roles.prediction] = "categorical"  # a class label, whatever its spelling
+    if roles.prediction is not None:  # a class label, unless a regression model's number
+        regression = roles.proba is None and not _labels_like(reference[roles.prediction])
+        kinds[roles.prediction] = (
+            kind_of(reference[roles.prediction]) if regression else "categorical"
+        )
     in_reference = set(ref_cols)
     return Layout(
         features=features,

@@ -7,13 +7,14 @@ ad-hoc check grades exactly as the monitoring cron does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from glassbox.check._errors import CheckConfigError
 from glassbox.drift import DriftThresholds
-from glassbox.monitoring import MonitorSettings
+from glassbox.monitoring import MonitoringSettings, MonitorSettings
 from glassbox.quality import QualityThresholds
 
 DEFAULT_EVIDENTLY_ROWS = 50_000
@@ -58,8 +59,9 @@ class Roles(_Frozen):
 
     @property
     def performance(self) -> bool:
-        """Performance (CBPE estimated and realized) needs the target and the probability."""
-        return self.target is not None and self.proba is not None
+        """Performance needs the target and the probability (classification) or a numeric
+        prediction (regression)."""
+        return self.target is not None and (self.proba is not None or self.prediction is not None)
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -77,9 +79,19 @@ class MonitorOptions(_Frozen):
     chunk_size: int | None = Field(None, ge=1)
     model: str = Field("ad-hoc", min_length=1, max_length=200)
     seed: int = 0
-    drift_thresholds: DriftThresholds = DriftThresholds()
-    quality_thresholds: QualityThresholds = QualityThresholds()
-    nannyml: MonitorSettings = MonitorSettings()
+    settings: MonitoringSettings = MonitoringSettings()
+
+    @property
+    def drift_thresholds(self) -> DriftThresholds:
+        return self.settings.drift_thresholds
+
+    @property
+    def quality_thresholds(self) -> QualityThresholds:
+        return self.settings.quality
+
+    @property
+    def nannyml(self) -> MonitorSettings:
+        return self.settings.nannyml
 
     @classmethod
     def create(cls, **values: Any) -> MonitorOptions:
@@ -97,23 +109,17 @@ class MonitorOptions(_Frozen):
             raise CheckConfigError(f"{where}{message}") from None
 
     @classmethod
-    def from_settings(cls, monitoring: dict[str, Any], **values: Any) -> MonitorOptions:
-        """Options whose thresholds come from the settings' ``monitoring`` section."""
-        from glassbox.drift import DriftConfigError
-        from glassbox.monitoring import MonitoringConfigError
-
-        try:
-            drift = DriftThresholds.parse(monitoring.get("drift_thresholds"))
-            nannyml = MonitorSettings.parse(monitoring.get("nannyml"))
-            quality = QualityThresholds.model_validate(monitoring.get("quality") or {})
-        except (DriftConfigError, MonitoringConfigError) as exc:
-            raise CheckConfigError(f"settings: {exc}") from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise CheckConfigError(
-                f"settings: monitoring.quality.{where}: {first['msg']}"
-            ) from None
-        return cls.create(
-            drift_thresholds=drift, quality_thresholds=quality, nannyml=nannyml, **values
-        )
+    def from_settings(
+        cls, monitoring: MonitoringSettings | Mapping[str, Any], **values: Any
+    ) -> MonitorOptions:
+        """Options whose thresholds come from the settings' ``monitoring`` section (typed, or a
+        mapping validated here: a bad key raises ``CheckConfigError`` naming it)."""
+        if not isinstance(monitoring, MonitoringSettings):
+            try:
+                monitoring = MonitoringSettings.model_validate(dict(monitoring))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                message = str(first["msg"]).removeprefix("Value error, ")
+                raise CheckConfigError(f"settings: monitoring.{where}: {message}") from None
+        return cls.create(settings=monitoring, **values)

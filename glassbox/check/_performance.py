@@ -1,8 +1,10 @@
 """Performance and concept drift: NannyML's CBPE estimate and the realized metric per chunk.
 
-Runs when ``--target`` and ``--proba`` are given. The reference needs both (labels with no gap);
-the current data's labels are optional (a missing or empty label is "not arrived yet"). Chunks
-are cut by rows, in timestamp order when ``--timestamp`` is given and in file order otherwise.
+Runs when ``--target`` and ``--proba`` are given (a classifier), or ``--target`` and a numeric
+``--prediction`` without ``--proba`` (a regression model: MAE, RMSE, R², DLE's estimate). The
+reference needs both (labels with no gap); the current data's labels are optional (a missing
+or empty label is "not arrived yet"). Chunks are cut by rows, in timestamp order when
+``--timestamp`` is given and in file order otherwise.
 Without ``--prediction`` the predicted class is ``proba >= 0.5``. Whole-window metrics (the
 reference's, and the current data's on its labelled rows) are computed exactly with
 scikit-learn; the window's estimate is the row-weighted mean of the chunk estimates.
@@ -10,8 +12,6 @@ scikit-learn; the window's estimate is the row-weighted mean of the chunk estima
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +19,19 @@ from glassbox.check._errors import CheckError, CheckInputError
 from glassbox.monitoring import DEFAULT_CHUNK_SIZE, MonitoringError, MonitoringInputError
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
     from glassbox.check._inputs import Layout, Prepared
     from glassbox.check._options import Roles
-    from glassbox.monitoring import MonitoringResult, MonitorSettings, WindowVerdict
+    from glassbox.monitoring import (
+        Finding,
+        MonitoringResult,
+        MonitoringSettings,
+        MonitorSettings,
+        PerformanceCheck,
+        WindowVerdict,
+    )
 
-METRIC = "roc_auc"
 # NannyML derives its thresholds from the spread over the reference chunks and warns below six.
 REFERENCE_CHUNKS = 6
 
@@ -36,6 +41,7 @@ class Performance:
     summary: dict[str, Any]
     result: MonitoringResult
     verdict: WindowVerdict
+    findings: list[Finding]
 
     @property
     def concept_drift(self) -> bool:
@@ -54,16 +60,16 @@ def performance(
     prepared: Prepared,
     lay: Layout,
     roles: Roles,
-    settings: MonitorSettings,
+    settings: MonitoringSettings,
     *,
     size: int,
     sources: tuple[str, str],
 ) -> Performance:
     from glassbox.config import DataSettings
-    from glassbox.monitoring import NannyMonitor, classify_window
+    from glassbox.monitoring import check_performance
 
-    if roles.target is None or roles.proba is None:
-        raise CheckError("performance needs both --target and --proba")
+    if roles.target is None or (roles.proba is None and roles.prediction is None):
+        raise CheckError("performance needs --target and --proba (or --prediction)")
     features = [c for c in prepared.columns if c in lay.features]
     frames, names = _frames(prepared, features, roles)
     data = DataSettings(
@@ -73,26 +79,26 @@ def performance(
         numeric_features=tuple(lay.of("numeric", tuple(features))),
         categorical_features=tuple(lay.of("categorical", tuple(features))),
     )
-    monitor_settings = settings.model_copy(
+    nannyml = settings.nannyml.model_copy(
         update={
             "chunk_size": size,
             "chunk_period": None,
-            "y_pred_proba": roles.proba,
+            "y_pred_proba": roles.proba or names["y_pred"],  # regression: no probability
             "y_pred": names["y_pred"],
         }
     )
     try:
-        with warnings.catch_warnings():  # too few reference chunks: reported in the summary
-            warnings.filterwarnings("ignore", "The resulting number of chunks is too low")
-            monitor = NannyMonitor(data, monitor_settings).fit(frames[0])
-        result = monitor.calculate(frames[1])
+        checked = check_performance(
+            frames[0], frames[1], data, settings.model_copy(update={"nannyml": nannyml})
+        )
     except MonitoringInputError as exc:
         raise CheckInputError(_named(str(exc), sources)) from None
     except MonitoringError as exc:
         raise CheckError(f"performance: {_named(str(exc), sources)}") from None
-    verdict = classify_window(result, METRIC)
-    summary = _summary(result, verdict, frames, roles, y_pred=names["y_pred"], size=size)
-    return Performance(summary=summary, result=result, verdict=verdict)
+    summary = _summary(checked, frames, roles, size=size)
+    return Performance(
+        summary=summary, result=checked.result, verdict=checked.verdict, findings=checked.findings
+    )
 
 
 def _named(message: str, sources: tuple[str, str]) -> str:
@@ -110,7 +116,7 @@ def _frames(
     import numpy as np
     import pandas as pd
 
-    target, proba = str(roles.target), str(roles.proba)
+    target, proba = str(roles.target), roles.proba
     taken = {str(c) for c in (*prepared.reference.columns, *prepared.current.columns)}
     names = {
         "id": _free("__glassbox_row_id", taken),
@@ -121,13 +127,13 @@ def _frames(
     frames = []
     offset = 0
     for frame in (prepared.reference, prepared.current):
-        keep = [*features, proba]
-        keep += [c for c in (target, roles.timestamp, roles.prediction) if c and c in frame]
+        keep = [*features]
+        keep += [c for c in (proba, target, roles.timestamp, roles.prediction) if c and c in frame]
         out = frame.loc[:, list(dict.fromkeys(keep))].reset_index(drop=True)
         out[names["id"]] = np.arange(offset, offset + len(out))
         if roles.timestamp is None:  # file order: one second apart, current after reference
             out[names["timestamp"]] = start + pd.to_timedelta(out[names["id"]], unit="s")
-        if roles.prediction is None:
+        if roles.prediction is None and proba is not None:
             values = pd.to_numeric(out[proba], errors="coerce")
             out[names["y_pred"]] = (values >= 0.5).astype("int64")
         offset += len(out)
@@ -144,14 +150,13 @@ def _free(stem: str, taken: set[str]) -> str:
 
 
 def _summary(
-    result: MonitoringResult,
-    verdict: WindowVerdict,
+    checked: PerformanceCheck,
     frames: tuple[pd.DataFrame, pd.DataFrame],
     roles: Roles,
     *,
-    y_pred: str,
     size: int,
 ) -> dict[str, Any]:
+    result, verdict = checked.result, checked.verdict
     metrics = result.metrics
     rows = sum(c.rows for c in result.chunks)
     estimated: dict[str, float | None] = {}
@@ -160,8 +165,9 @@ def _summary(
         known = [(n, v) for n, v in pairs if v is not None]
         weight = sum(n for n, _ in known)
         estimated[metric] = sum(n * v for n, v in known) / weight if weight else None
+    labels = roles.target in frames[1]
     return {
-        "metric": METRIC,
+        "metric": verdict.metric,
         "metrics": list(metrics),
         "chunking": result.chunking,
         "chunk_size": size,
@@ -169,11 +175,17 @@ def _summary(
         "reference_chunks": len(frames[0]) // size,
         "current_rows": rows,
         "labelled_rows": result.targets.matched,
-        "reference": _realized(frames[0], roles, y_pred, metrics),
-        "realized": _realized(frames[1], roles, y_pred, metrics),
+        "labels": "present" if labels else "missing",
+        "reason": None
+        if labels
+        else f"--target {roles.target!r} is not a column of the current data: no labels, "
+        "so realized performance and concept drift cannot be judged (CBPE estimates only)",
+        "label_metrics": checked.labels.metrics if checked.labels else {},
+        "reference": {m: v.reference for m, v in checked.baseline.metrics.items()},
+        "realized": {m: checked.realized.get(m) for m in metrics},
         "estimated": estimated,
-        "estimated_drop_chunks": list(result.estimated_drop_chunks(METRIC)),
-        "realized_drop_chunks": list(result.realized_drop_chunks(METRIC)),
+        "estimated_drop_chunks": list(result.estimated_drop_chunks(verdict.metric)),
+        "realized_drop_chunks": list(result.realized_drop_chunks(verdict.metric)),
         "verdict": {"kind": verdict.kind, "reason": verdict.reason},
         "chunks": [_chunk(c) for c in result.chunks],
     }
@@ -202,38 +214,3 @@ def _chunk(chunk: Any) -> dict[str, Any]:
         "estimated": values(chunk.estimated),
         "realized": values(chunk.realized),
     }
-
-
-def _scorers() -> dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]]:
-    from sklearn import metrics as m
-
-    return {
-        "roc_auc": lambda y, p, _: float(m.roc_auc_score(y, p)),
-        "accuracy": lambda y, _, c: float(m.accuracy_score(y, c)),
-        "f1": lambda y, _, c: float(m.f1_score(y, c, zero_division=0)),
-        "precision": lambda y, _, c: float(m.precision_score(y, c, zero_division=0)),
-        "recall": lambda y, _, c: float(m.recall_score(y, c, zero_division=0)),
-        "specificity": lambda y, _, c: float(m.recall_score(y, c, pos_label=0, zero_division=0)),
-    }
-
-
-def _realized(
-    frame: pd.DataFrame, roles: Roles, y_pred: str, metrics: tuple[str, ...]
-) -> dict[str, float | None]:
-    """Each metric on the labelled rows (None without labels, or ROC AUC with one class)."""
-    import numpy as np
-    import pandas as pd
-
-    if roles.target not in frame:
-        return dict.fromkeys(metrics)
-    target = pd.to_numeric(frame[roles.target], errors="coerce").to_numpy(dtype="float64")
-    labelled = np.isfinite(target)
-    y = target[labelled].astype("int64")
-    proba = pd.to_numeric(frame[roles.proba], errors="coerce").to_numpy(dtype="float64")[labelled]
-    predicted = pd.to_numeric(frame[y_pred], errors="coerce").to_numpy(dtype="float64")[labelled]
-    scorers = _scorers()
-    out: dict[str, float | None] = {}
-    for metric in metrics:
-        usable = y.size > 0 and (metric != "roc_auc" or np.unique(y).size == 2)
-        out[metric] = scorers[metric](y, proba, predicted) if usable else None
-    return out

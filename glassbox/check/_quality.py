@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from glassbox.check._inputs import kind_of
-from glassbox.quality import DataContract, QualityFinding, QualityThresholds, quality_findings
+from glassbox.quality import DataContract, QualityFinding, QualityThresholds
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from glassbox.check._inputs import Layout
     from glassbox.check._options import Roles
+    from glassbox.drift import ReferenceProfile
 
 
 def _free_name(frame: pd.DataFrame, stem: str) -> str:
@@ -77,13 +78,15 @@ def findings(
     *,
     source: str,
     empty_reference: tuple[str, ...] = (),
+    profile: ReferenceProfile | None = None,
 ) -> list[QualityFinding]:
     """Every quality check on ``current`` (passing checks included), plus one finding per
     feature the reference has no value in (it cannot be compared)."""
     agreed = contract(reference, lay, roles, source)
-    found = quality_findings(
-        current, agreed, thresholds=applicable(thresholds, set(agreed.columns))
-    )
+    from glassbox.monitoring import check_quality
+
+    limits = applicable(thresholds, set(agreed.columns))
+    found = check_quality(current, agreed, limits, profile)
     rows = len(reference)
     found += [
         QualityFinding(

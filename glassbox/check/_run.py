@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from glassbox.check import _alerts, _inputs, _quality
+from glassbox.check import _inputs, _quality
+from glassbox.check._alerts import as_json
 from glassbox.check._errors import CheckError
 from glassbox.check._options import MonitorOptions
 from glassbox.check._report import column_entry, finding_json, worst, write_json
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from glassbox.check._inputs import Layout, Prepared
     from glassbox.check._performance import Performance
-    from glassbox.drift import DriftResult
+    from glassbox.drift import DriftResult, ReferenceProfile
     from glassbox.quality import QualityFinding
 
 REPORT_VERSION = 1
@@ -124,11 +125,11 @@ def check(
         lay = _inputs.layout(reference, current, roles, sources)
         prepared = _inputs.prepare(reference, current, lay)
     with _stage("drift", timings):
-        drift = _drift(prepared, lay, options)
+        profile, drift = _drift(prepared, lay, options)
     with _stage("quality", timings):
         found = _quality.findings(
             reference, current, lay, roles, options.quality_thresholds,
-            source=sources[0], empty_reference=prepared.empty_reference,
+            source=sources[0], empty_reference=prepared.empty_reference, profile=profile,
         )  # fmt: skip
     problems = [f for f in found if f.is_problem]
     perf = None
@@ -154,20 +155,30 @@ def check(
     return MonitorReport(doc, html_path=html)
 
 
-def _drift(prepared: Prepared, lay: Layout, options: MonitorOptions) -> DriftResult | None:
+def _drift(
+    prepared: Prepared, lay: Layout, options: MonitorOptions
+) -> tuple[ReferenceProfile | None, DriftResult | None]:
     from glassbox.drift import DriftCalculator
+    from glassbox.monitoring import check_drift, graded_result, monthly_shards
 
     features = [c for c in prepared.columns if c in lay.features]
     outputs = [c for c in prepared.columns if c in lay.outputs]
     if not features and not outputs:
-        return None
+        return None, None
     calculator = DriftCalculator(
         features,
         categorical=lay.of("categorical", prepared.columns),
         prediction_columns=outputs,
         thresholds=options.drift_thresholds,
+        calibration=options.settings.calibration,
+    ).fit(prepared.reference)
+    # As the cron: the whole window and each month of it (with a timestamp) are graded.
+    checked = check_drift(
+        calculator,
+        monthly_shards(prepared.current, options.roles.timestamp, calculator),
+        min_partition_rows=options.settings.min_partition_rows,
     )
-    return calculator.fit(prepared.reference).calculate(prepared.current)
+    return calculator.profile, graded_result(checked)
 
 
 def _performance(
@@ -181,7 +192,7 @@ def _performance(
             f"performance: the reference makes {len(prepared.reference) // size} chunk(s) of "
             f"{size} rows; thresholds from fewer than {REFERENCE_CHUNKS} chunks are unreliable"
         )
-    return performance(prepared, lay, options.roles, options.nannyml, size=size, sources=sources)
+    return performance(prepared, lay, options.roles, options.settings, size=size, sources=sources)
 
 
 def _sample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
@@ -242,6 +253,7 @@ def _document(
     sources: tuple[str, str],
 ) -> dict[str, Any]:
     from glassbox import __version__
+    from glassbox.monitoring import drift_to_findings, quality_to_findings, to_alerts
 
     by_column: dict[str, list[QualityFinding]] = {}
     for finding in problems:
@@ -255,12 +267,12 @@ def _document(
         }
 
     features, outputs = entries(lay.features), entries(lay.outputs)
-    alerts = _alerts.drift_alerts(
-        options.model, (f for f in drift or () if f.status != "no_data")
-    )  # a column with no current value is the quality check's all_nan_column alert
-    alerts += _alerts.quality_alerts(options.model, problems)
+    # A column with no current value is the quality check's all_nan_column alert, not drift.
+    findings = drift_to_findings(drift or (), skip_no_data=True)
+    findings += quality_to_findings(problems)
     if perf is not None:
-        alerts += _alerts.performance_alerts(options.model, perf)
+        findings += perf.findings
+    alerts = to_alerts(findings, options.model, problems_only=True)
     sampled = evidently is not None and evidently["sampled"]
     return {
         "version": REPORT_VERSION,
@@ -280,7 +292,7 @@ def _document(
         "quality": [finding_json(f) for f in problems],
         "performance": perf.summary if perf is not None else None,
         "concept_drift": bool(perf is not None and perf.concept_drift),
-        "alerts": [_alerts.as_json(a) for a in alerts],
+        "alerts": [as_json(a) for a in alerts],
         "drift": {
             "alpha": options.drift_thresholds.alpha,
             "thresholds": options.drift_thresholds.model_dump(mode="json"),

@@ -38,26 +38,42 @@ class Reference:
         )
         return ReferenceProfile.load(local)
 
-    def contract(self, experiment_id: str) -> DataContract:
-        """The contract the validate step of the model's own training run derived."""
+    def _step_artifact(self, experiment_id: str, step: str, path: str) -> str:
+        """A local copy of an artifact the ``step`` of the model's own training run logged."""
         import mlflow
         import mlflow.artifacts
 
-        from glassbox.quality import DataContract
-
         query = (
             f"tags.`glassbox.workflow_uid` = '{self.workflow_uid}' "
-            "and tags.`glassbox.step` = 'validate'"
+            f"and tags.`glassbox.step` = '{step}'"
         )
         runs = mlflow.MlflowClient().search_runs([experiment_id], query, max_results=1)
         if not runs:
-            raise TrackingError(f"no validate run for training workflow {self.workflow_uid}")
-        local = mlflow.artifacts.download_artifacts(
-            run_id=runs[0].info.run_id,
-            artifact_path="contract/contract.json",
-            dst_path=tempfile.mkdtemp(),
+            raise TrackingError(f"no {step} run for training workflow {self.workflow_uid}")
+        return mlflow.artifacts.download_artifacts(
+            run_id=runs[0].info.run_id, artifact_path=path, dst_path=tempfile.mkdtemp()
         )
+
+    def contract(self, experiment_id: str) -> DataContract:
+        """The contract the validate step of the model's own training run derived."""
+        from glassbox.quality import DataContract
+
+        local = self._step_artifact(experiment_id, "validate", "contract/contract.json")
         return DataContract.from_json(Path(local).read_text(), source=local)
+
+    def attributions(self, experiment_id: str) -> pd.DataFrame:
+        """The SHAP values the explain step of the model's own training run logged (a sample
+        of the held-out rows): the reference of explanation drift."""
+        import pandas as pd
+
+        return pd.read_parquet(
+            self._step_artifact(experiment_id, "explain", "shap/shap_values.parquet")
+        )
+
+    def model(self) -> Any:
+        from glassbox import registry
+
+        return registry.load(self.model_uri)
 
     @property
     def holdout_uri(self) -> str:
@@ -101,4 +117,19 @@ def reference_of_run(model_run_id: str, model_uri: str) -> Reference:
         model_uri=tags.get("glassbox.model.uri", model_uri),
         train_uri=tags[TRAIN_URI_TAG],
         workflow_uid=tags["glassbox.workflow_uid"],
+    )
+
+
+def reference_of_run(train_run_id: str) -> Reference:
+    """The Reference of a training run (by its run id, as the window step resolved it)."""
+    import mlflow
+
+    tags = mlflow.MlflowClient().get_run(train_run_id).data.tags
+    missing = [
+        t for t in ("glassbox.model.uri", TRAIN_URI_TAG, "glassbox.workflow_uid") if t not in tags
+    ]
+    if missing:
+        raise TrackingError(f"train run {train_run_id} has no {', '.join(missing)} tag(s)")
+    return Reference(
+        train_run_id, tags["glassbox.model.uri"], tags[TRAIN_URI_TAG], tags["glassbox.workflow_uid"]
     )

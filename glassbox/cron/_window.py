@@ -1,5 +1,8 @@
 """The production window: every scored prediction after the watermark, joined with the
-targets that have arrived so far (by prediction id), split into date partitions for fan-out."""
+targets that have arrived so far (by prediction id), split into date partitions for fan-out.
+
+Data without an id column joins its targets by derived ids (glassbox.features); data without a
+timestamp column orders the window by scoring time (``scored_at``) and makes it one partition."""
 
 from __future__ import annotations
 
@@ -8,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from glassbox.features import DERIVED_ID, event_time_name, id_name, row_ids
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from glassbox.config import DataSettings
 
 PREDICTIONS = "predictions/predictions.parquet"
+SINGLE_PARTITION = "all"
 
 
 @dataclass
@@ -45,14 +51,21 @@ def _score_runs(experiment_id: str) -> list[str]:
 
 
 def collect_window(
-    experiment_id: str, data: DataSettings, watermark: str | None, max_rows: int = 0
+    experiment_id: str,
+    data: DataSettings,
+    watermark: str | None,
+    max_rows: int = 0,
+    *,
+    arrival_column: str | None = None,
 ) -> Window:
     """Predictions with ``timestamp > watermark`` from every finished score run (a re-scored id
-    keeps its latest prediction), oldest first, at most ``max_rows`` (0 = no cap)."""
+    keeps its latest prediction), oldest first, at most ``max_rows`` (0 = no cap), with the
+    targets that arrived (and ``arrival_column``, their arrival time, when the targets have it).
+
+    Without a timestamp column the predictions' ``scored_at`` plays its part (rows of one batch
+    keep their order); without an id column the targets are joined by derived ids."""
     import mlflow.artifacts
     import pandas as pd
-
-    from glassbox.data import read_source
 
     frames, sources = [], []
     for run_id in _score_runs(experiment_id):
@@ -63,24 +76,61 @@ def collect_window(
         sources.append(run_id)
     if not frames:
         return Window(pd.DataFrame(), [], watermark)
-    ts = data.timestamp_column
-    df = pd.concat(frames, ignore_index=True).drop_duplicates(data.id_column, keep="last")
+    ts, ids = event_time_name(data), id_name(data)
+    df = pd.concat(frames, ignore_index=True).drop_duplicates(ids, keep="last")
     if watermark:
         df = df[df[ts] > pd.Timestamp(watermark)]
-    df = df.sort_values([ts, data.id_column], kind="stable").reset_index(drop=True)
+    order = [ts, ids] if data.id_column else [ts]
+    df = df.sort_values(order, kind="stable").reset_index(drop=True)
     if max_rows > 0:
         df = df.head(max_rows)
-    targets, _ = read_source(data.targets, "targets")
-    targets = targets.loc[:, [data.id_column, data.target_column]]
     df = df.drop(columns=[data.target_column], errors="ignore").merge(
-        targets, on=data.id_column, how="left", validate="one_to_one"
+        arrived_targets(data, arrival_column), on=ids, how="left", validate="one_to_one"
     )
     return Window(df, sources, watermark)
 
 
-def partitions(window: pd.DataFrame, timestamp_column: str, out_dir: Path) -> list[dict[str, str]]:
-    """Write one Parquet per calendar month of the window; [{partition, path}] in order."""
+def arrived_targets(data: DataSettings, arrival_column: str | None = None) -> pd.DataFrame:
+    """The delayed targets (id, target, and ``arrival_column`` when the targets have it) from
+    ``data.targets``. Without an id column the ids are derived from the targets file's
+    features, as they were for the scored rows."""
+    from glassbox.data import read_source
+    from glassbox.errors import DataValidationError
+
+    targets, source = read_source(data.targets, "targets")
+    extra = [arrival_column] if arrival_column and arrival_column in targets.columns else []
+    if data.target_column not in targets.columns:
+        raise DataValidationError(
+            f"targets: {source}: column '{data.target_column}' missing (the target column)"
+        )
+    if data.id_column:
+        if data.id_column not in targets.columns:
+            raise DataValidationError(
+                f"targets: {source}: column '{data.id_column}' missing (the id column)"
+            )
+        return targets.loc[:, [data.id_column, data.target_column, *extra]]
+    missing = [c for c in data.features if c not in targets.columns]
+    if missing:
+        raise DataValidationError(
+            f"targets: {source}: feature column(s) {missing} missing: the data has no id "
+            "column, so targets are joined to predictions by ids derived from every feature"
+        )
+    return targets.assign(**{DERIVED_ID: row_ids(targets, data)}).loc[
+        :, [DERIVED_ID, data.target_column, *extra]
+    ]
+
+
+def partitions(
+    window: pd.DataFrame, timestamp_column: str | None, out_dir: Path
+) -> list[dict[str, str]]:
+    """Write one Parquet per calendar month of the window; [{partition, path}] in order.
+
+    Without a timestamp column (None) the whole window is one partition named ``all``."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    if not timestamp_column:
+        path = out_dir / f"part-{SINGLE_PARTITION}.parquet"
+        window.to_parquet(path, index=False)
+        return [{"partition": SINGLE_PARTITION, "path": str(path)}]
     items = []
     months = window[timestamp_column].dt.to_period("M")
     for period, part in window.groupby(months, sort=True):

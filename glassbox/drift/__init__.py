@@ -15,7 +15,9 @@ with no non-missing value. A current column that is entirely missing is *not* an
 """
 
 from glassbox.drift._calculator import DriftCalculator
+from glassbox.drift._calibration import CALIBRATED_METRICS, Calibration, ks_limit, shares_limit
 from glassbox.drift._errors import DriftConfigError, DriftError, DriftInputError
+from glassbox.drift._history import METRICS as HISTORY_METRICS
 from glassbox.drift._history import DriftHistory
 from glassbox.drift._profile import CategoricalReference, NumericReference, ReferenceProfile
 from glassbox.drift._result import DriftResult, FeatureDrift
@@ -26,8 +28,9 @@ from glassbox.drift._shard import (
     merge,
     profile_shard,
 )
-from glassbox.drift._stats import EPSILON
+from glassbox.drift._stats import EPSILON, chi2_homogeneity, js_distance, kl_divergence, psi
 from glassbox.drift._thresholds import (
+    CalibratedThreshold,
     DriftThresholds,
     DynamicThreshold,
     Metric,
@@ -36,9 +39,13 @@ from glassbox.drift._thresholds import (
 )
 
 __all__ = [
+    "CALIBRATED_METRICS",
     "DEFAULT_EXACT_THRESHOLD",
     "DEFAULT_KLL_K",
     "EPSILON",
+    "HISTORY_METRICS",
+    "CalibratedThreshold",
+    "Calibration",
     "CategoricalReference",
     "DriftCalculator",
     "DriftConfigError",
@@ -55,6 +62,12 @@ __all__ = [
     "Severity",
     "ShardProfile",
     "StaticThreshold",
+    "chi2_homogeneity",
+    "js_distance",
+    "kl_divergence",
+    "ks_limit",
     "merge",
     "profile_shard",
+    "psi",
+    "shares_limit",
 ]

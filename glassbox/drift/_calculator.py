@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from glassbox.drift import _columns
+from glassbox.drift._calibration import Calibration
 from glassbox.drift._compare import (
     NumericCurrent,
     compare_categorical,
@@ -73,6 +74,7 @@ class DriftCalculator:
         *,
         n_bins: int = 10,
         threads: int | None = None,
+        calibration: Calibration | Mapping[str, Any] | None = None,
     ) -> None:
         self.features = _names(features, "features")
         self.prediction_columns = _names(prediction_columns, "prediction_columns")
@@ -89,6 +91,7 @@ class DriftCalculator:
         if threads is not None and (not isinstance(threads, int) or threads < 1):
             raise DriftConfigError(f"threads must be a positive integer, got {threads!r}")
         self.thresholds = DriftThresholds.parse(thresholds)
+        self.calibration = Calibration.model_validate(calibration or {})
         self.n_bins = n_bins
         self.threads = threads or _usable_cores()
         self._profile: ReferenceProfile | None = None
@@ -109,6 +112,7 @@ class DriftCalculator:
             thresholds=thresholds,
             n_bins=profile.n_bins,
             threads=threads,
+            calibration=profile.calibration,
         )
         calculator._profile = profile
         return calculator
@@ -161,21 +165,28 @@ class DriftCalculator:
             return numeric_reference(name, kind, finite, missing, self.n_bins)
 
         columns = tuple(self._map(profile_column, self._columns()))
-        return ReferenceProfile(columns, n_rows=len(frame), n_bins=self.n_bins)
+        return ReferenceProfile(
+            columns, n_rows=len(frame), n_bins=self.n_bins, calibration=self.calibration
+        )
 
     # -- calculate -----------------------------------------------------------------------------
 
     def calculate(
-        self, current: pd.DataFrame, history: DriftHistory | Mapping[str, Any] | None = None
+        self,
+        current: pd.DataFrame,
+        history: DriftHistory | Mapping[str, Any] | None = None,
+        *,
+        looks: int = 1,
     ) -> DriftResult:
-        """Drift of one window of current data against the fitted reference."""
+        """Drift of one window of current data against the fitted reference (``looks``: how
+        many times the caller judges this window, see ``assess``)."""
         profile = self.profile
         frame = _columns.require_frame(current, "current")
         for name in profile.names:
             _columns.column(frame, name, "current")
         try:
             features = self._calculate(frame, profile)
-            return self._result(features, len(frame), history)
+            return self._result(features, len(frame), history, looks)
         except DriftError:
             raise
         except Exception as exc:
@@ -199,7 +210,11 @@ class DriftCalculator:
         return self._map(compare, profile.columns)
 
     def calculate_from_profile(
-        self, merged: ShardProfile, history: DriftHistory | Mapping[str, Any] | None = None
+        self,
+        merged: ShardProfile,
+        history: DriftHistory | Mapping[str, Any] | None = None,
+        *,
+        looks: int = 1,
     ) -> DriftResult:
         """Drift of a window summarised by (merged) shard profiles built against this profile."""
         from glassbox.drift._shard import ShardProfile
@@ -217,7 +232,7 @@ class DriftCalculator:
             raise DriftError("shard profile covers 0 rows: nothing to compare")
         try:
             features = self._map(merged.compare, profile.columns)
-            return self._result(features, merged.n_rows, history)
+            return self._result(features, merged.n_rows, history, looks)
         except DriftError:
             raise
         except Exception as exc:
@@ -228,11 +243,12 @@ class DriftCalculator:
         features: Sequence[FeatureDrift],
         n_rows: int,
         history: DriftHistory | Mapping[str, Any] | None,
+        looks: int,
     ) -> DriftResult:
         if history is not None and not isinstance(history, DriftHistory):
             history = DriftHistory.from_dict(history)  # e.g. the JSON kept by the nightly job
         return DriftResult(
-            features=assess(features, self.thresholds, history),
+            features=assess(features, self.thresholds, history, profile=self.profile, looks=looks),
             n_current_rows=n_rows,
             reference_fingerprint=self.profile.fingerprint,
             alpha=self.thresholds.alpha,

@@ -23,6 +23,8 @@ from typing import Any, Literal
 import numpy as np
 
 from glassbox.drift import _serial
+from glassbox.drift._calibration import Calibration
+from glassbox.drift._calibration import limit as calibrated_limit
 from glassbox.drift._columns import Category
 from glassbox.drift._errors import DriftError
 from glassbox.drift._stats import FloatArray, IntArray
@@ -111,11 +113,31 @@ def numeric_reference(
 class ReferenceProfile:
     """The fitted reference: one ``NumericReference`` / ``CategoricalReference`` per column."""
 
-    def __init__(self, columns: tuple[ColumnReference, ...], n_rows: int, n_bins: int) -> None:
+    def __init__(
+        self,
+        columns: tuple[ColumnReference, ...],
+        n_rows: int,
+        n_bins: int,
+        calibration: Calibration | None = None,
+    ) -> None:
         self.columns = columns
         self.n_rows = n_rows
         self.n_bins = n_bins
+        # How thresholds are calibrated on this reference (false-alarm rate per window and
+        # check); profiles saved before calibration existed get the defaults.
+        self.calibration = calibration or Calibration()
         self._by_name = {c.name: c for c in columns}
+        self._limits: dict[tuple[str, str, int, float], float] = {}
+
+    def calibrated_limit(self, name: str, metric: str, window: int, level: float) -> float:
+        """The ``1 - level`` quantile of ``metric`` for column ``name`` on same-distribution
+        windows of ``window`` non-missing values (cached per window size)."""
+        key = (name, metric, int(window), float(level))
+        if key not in self._limits:
+            self._limits[key] = calibrated_limit(
+                self[name], metric, window, level, self.calibration
+            )
+        return self._limits[key]
 
     def __getitem__(self, name: str) -> ColumnReference:
         try:
@@ -160,7 +182,13 @@ class ReferenceProfile:
             else:
                 entry["categories"] = list(col.categories)
             columns.append(entry)
-        meta = {"format": FORMAT, "version": 1, "n_rows": self.n_rows, "n_bins": self.n_bins}
+        meta = {
+            "format": FORMAT,
+            "version": 1,
+            "n_rows": self.n_rows,
+            "n_bins": self.n_bins,
+            "calibration": self.calibration.model_dump(),
+        }
         return meta | {"columns": columns}, arrays
 
     def to_bytes(self) -> bytes:
@@ -186,7 +214,15 @@ class ReferenceProfile:
             columns = tuple(
                 _column_from(entry, i, arrays, what) for i, entry in enumerate(meta["columns"])
             )
-            return cls(columns, n_rows=int(meta["n_rows"]), n_bins=int(meta["n_bins"]))
+            calibration = (
+                Calibration.model_validate(meta["calibration"]) if "calibration" in meta else None
+            )
+            return cls(
+                columns,
+                n_rows=int(meta["n_rows"]),
+                n_bins=int(meta["n_bins"]),
+                calibration=calibration,
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise DriftError(f"reference profile {what}: malformed metadata ({exc!r})") from None
 

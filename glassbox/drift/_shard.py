@@ -13,12 +13,32 @@ Guarantees:
   the concatenated data exactly; mean/missing/n likewise (the mean up to float rounding).
 * While every merged part is exact and the total stays within ``exact_threshold``, KS and
   Wasserstein are exact too.
-* Otherwise KS (and its p-value) come from the sketch: with 99% confidence a sketch rank is
-  within ``ks_error_bound`` = ``kll_doubles_sketch.get_normalized_rank_error(kll_k, False)``
-  (1.33% of n for k=200, 0.69% for k=400) of the true rank, and ``|KS_sketch - KS_exact|`` is
-  bounded by the rank error at the two points where the suprema are reached. The results are
-  flagged ``approximate``.
-* Memory per column is O(exact_threshold + kll_k * log(n / kll_k)), independent of the window.
+* Otherwise KS (and its p-value) and Wasserstein come from the sketch, flagged ``approximate``.
+  With 99% confidence a sketch rank is within ε = ``ks_error_bound`` =
+  ``kll_doubles_sketch.get_normalized_rank_error(kll_k, False)`` (1.33% of n for k=200, 0.69%
+  for k=400) of the true rank, and ``|KS_sketch - KS_exact|`` is bounded by the rank error at the
+  two points where the suprema are reached.
+* The sketch's CDF is calibrated on exact counts before use. Every shard also counts its values
+  over fixed *calibration edges* derived from the reference alone (so every shard uses the same
+  ones): the reference bin edges, the reference quantiles j/128, the tail quantiles 2^-j and
+  1 - 2^-j down to one reference value, and the reference minimum and maximum. Within each
+  calibration segment the retained items' weights are rescaled so that the CDF passes through
+  the exact cumulative count at every edge. This removes the rank bias that merging KLL sketches
+  accumulates (a few tenths of a percent, of one sign over the whole range, which integrated
+  over a long range made the merged Wasserstein distance 5-10x less accurate than one sketch's)
+  and pins heavy tails down where a rank error costs most: on a log-normal column merged from
+  five sketched shards the error went from up to 0.033 to at most 0.0064 (normalised, 30
+  merges; mean 0.0038).
+* Documented bound: inside segment j (exact share p_j of the window) the calibrated CDF is off
+  by at most min(4ε, p_j), so ``|W_sketch - W_exact| <= sum_j min(4ε, p_j) * width_j``, width_j
+  being the segment clipped to the window's exact minimum and maximum; normalised like
+  ``wasserstein_normalized`` it is ``wasserstein_error_bound``. With 128 body segments each p_j
+  is near 1/128 < 4ε while the window resembles the reference, so the bound is about
+  ``range / 128`` and the tail segments add little: 0.03-0.08 reference standard deviations on
+  the test columns, log-normal and Pareto(1.5) included (integer columns with few distinct
+  values get wide segments and a loose bound).
+* Memory per column is O(exact_threshold + kll_k * log(n / kll_k) + calibration edges),
+  independent of the window.
 """
 
 from __future__ import annotations
@@ -42,6 +62,7 @@ from glassbox.drift._profile import (
     bin_counts,
 )
 from glassbox.drift._result import FeatureDrift
+from glassbox.drift._sketch_calibration import calibrated, calibration_edges, wasserstein_bound
 from glassbox.drift._stats import FloatArray, IntArray
 
 if TYPE_CHECKING:
@@ -63,9 +84,23 @@ class NumericShard:
     m2: float
     exact: FloatArray | None = None
     sketch: kll_doubles_sketch | None = None
+    calibration: IntArray | None = None  # counts over calibration_edges(reference)
 
-    def to_current(self) -> NumericCurrent:
-        values, weights = _ecdf_source(self)
+    def segments(self, reference: NumericReference) -> tuple[FloatArray, IntArray]:
+        """The edges and exact counts a sketched CDF is calibrated on."""
+        if self.calibration is None:  # a profile written before calibration counts existed
+            return reference.edges, self.counts
+        edges = calibration_edges(reference)
+        if edges.size != self.calibration.size + 1:
+            raise DriftError(
+                f"column {self.name!r}: the shard holds {self.calibration.size} calibration "
+                f"counts, the reference defines {edges.size - 1}: profiled against another one"
+            )
+        return edges, self.calibration
+
+    def to_current(self, reference: NumericReference) -> NumericCurrent:
+        """The column as the comparison reads it (a sketched CDF calibrated, see above)."""
+        values, weights = _ecdf_source(self, *self.segments(reference))
         return NumericCurrent(
             n=self.n,
             missing=self.missing,
@@ -76,12 +111,17 @@ class NumericShard:
         )
 
 
-def _ecdf_source(shard: NumericShard) -> tuple[FloatArray, FloatArray | None]:
+def _ecdf_source(
+    shard: NumericShard, edges: FloatArray, counts: IntArray
+) -> tuple[FloatArray, FloatArray | None]:
     if shard.sketch is None:
         return (shard.exact if shard.exact is not None else np.empty(0)), None
     pairs = np.array(list(shard.sketch), dtype=np.float64).reshape(-1, 2)
     order = np.argsort(pairs[:, 0], kind="stable")
-    return np.ascontiguousarray(pairs[order, 0]), np.ascontiguousarray(pairs[order, 1])
+    values = np.ascontiguousarray(pairs[order, 0])
+    weights = np.ascontiguousarray(pairs[order, 1])
+    low, high = shard.sketch.get_min_value(), shard.sketch.get_max_value()
+    return calibrated(values, weights, counts, edges, low=low, high=high)
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,10 +170,25 @@ class ShardProfile:
 
         return float(kll_doubles_sketch.get_normalized_rank_error(self.kll_k, False))
 
+    def wasserstein_error_bound(self, reference: NumericReference) -> float:
+        """Bound on ``|wasserstein_normalized(sketch) - wasserstein_normalized(exact)|`` for
+        one numeric column, with the sketch's confidence (module docstring): 0 when exact."""
+        column = self[reference.name]
+        if not isinstance(column, NumericShard):
+            raise DriftError(f"column {reference.name!r} is not numeric")
+        if column.sketch is None or column.n == 0:
+            return 0.0
+        edges, counts = column.segments(reference)
+        low, high = column.sketch.get_min_value(), column.sketch.get_max_value()
+        bound = wasserstein_bound(edges, counts, self.ks_error_bound, low=low, high=high)
+        if reference.std > 0:
+            return bound / reference.std
+        return 0.0 if bound == 0 else math.inf
+
     def compare(self, reference: ColumnReference) -> FeatureDrift:
         column = self[reference.name]
         if isinstance(reference, NumericReference) and isinstance(column, NumericShard):
-            return compare_numeric(reference, column.to_current())
+            return compare_numeric(reference, column.to_current(reference))
         if isinstance(reference, CategoricalReference) and isinstance(column, CategoricalShard):
             counts = _columns.CategoryCounts(column.counts, column.unseen, column.missing)
             return compare_categorical(reference, counts)
@@ -214,13 +269,18 @@ def _profile_column(
     mean = float(finite.mean()) if n else math.nan
     m2 = float(np.square(finite - mean).sum()) if n else 0.0
     counts = bin_counts(finite, reference.edges)
+    calibration = bin_counts(finite, calibration_edges(reference))
     if n <= exact_threshold:
-        return NumericShard(reference.name, n, missing, counts, mean, m2, exact=finite)
+        return NumericShard(
+            reference.name, n, missing, counts, mean, m2, exact=finite, calibration=calibration
+        )
     from datasketches import kll_doubles_sketch
 
     sketch = kll_doubles_sketch(kll_k)
     sketch.update(finite)
-    return NumericShard(reference.name, n, missing, counts, mean, m2, sketch=sketch)
+    return NumericShard(
+        reference.name, n, missing, counts, mean, m2, sketch=sketch, calibration=calibration
+    )
 
 
 def merge(profiles: Iterable[ShardProfile]) -> ShardProfile:
@@ -273,10 +333,15 @@ def _merge_column(parts: list[Any], kll_k: int, exact_threshold: int) -> ColumnS
             n = total
     counts = np.sum([p.counts for p in parts], axis=0).astype(np.int64)
     missing = sum(p.missing for p in parts)
+    calibration = None
+    if all(p.calibration is not None for p in parts):
+        calibration = np.sum([p.calibration for p in parts], axis=0).astype(np.int64)
     filled = [p for p in parts if p.n]
     if all(p.sketch is None for p in filled) and n <= exact_threshold:
         exact = np.sort(np.concatenate([p.exact for p in filled])) if filled else np.empty(0)
-        return NumericShard(name, n, missing, counts, mean, m2, exact=exact)
+        return NumericShard(
+            name, n, missing, counts, mean, m2, exact=exact, calibration=calibration
+        )
     from datasketches import kll_doubles_sketch
 
     sketch = kll_doubles_sketch(kll_k)
@@ -285,4 +350,4 @@ def _merge_column(parts: list[Any], kll_k: int, exact_threshold: int) -> ColumnS
             sketch.merge(part.sketch)
         else:
             sketch.update(part.exact)
-    return NumericShard(name, n, missing, counts, mean, m2, sketch=sketch)
+    return NumericShard(name, n, missing, counts, mean, m2, sketch=sketch, calibration=calibration)

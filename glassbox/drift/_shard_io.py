@@ -27,6 +27,8 @@ def dump(profile: ShardProfile) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             entry |= {"dtype": "categorical", "unseen": col.unseen}
         else:
             entry |= {"dtype": "numeric", "n": col.n, "mean": col.mean, "m2": col.m2}
+            if col.calibration is not None:
+                arrays[f"c{i}_calibration"] = col.calibration
             if col.sketch is not None:
                 entry["mode"] = "sketch"
                 arrays[f"c{i}_sketch"] = np.frombuffer(col.sketch.serialize(), dtype=np.uint8)
@@ -69,6 +71,9 @@ def _column(entry: dict[str, Any], i: int, arrays: dict[str, np.ndarray], what: 
     if entry["dtype"] != "numeric":
         raise ValueError(f"column {name!r}: dtype {entry['dtype']!r}")
     n, mean, m2 = int(entry["n"]), float(entry["mean"]), float(entry["m2"])
+    calibration = None
+    if f"c{i}_calibration" in arrays:
+        calibration = _serial.array(arrays, f"c{i}_calibration", what).astype(np.int64)
     if entry["mode"] == "sketch":
         from datasketches import kll_doubles_sketch
 
@@ -76,8 +81,10 @@ def _column(entry: dict[str, Any], i: int, arrays: dict[str, np.ndarray], what: 
         sketch = kll_doubles_sketch.deserialize(raw)
         if sketch.n != n:
             raise ValueError(f"column {name!r}: sketch holds {sketch.n} values, metadata says {n}")
-        return NumericShard(name, n, missing, counts, mean, m2, sketch=sketch)
+        return NumericShard(
+            name, n, missing, counts, mean, m2, sketch=sketch, calibration=calibration
+        )
     exact = _serial.array(arrays, f"c{i}_exact", what).astype(np.float64, copy=False)
     if exact.size != n:
         raise ValueError(f"column {name!r}: {exact.size} exact values, metadata says {n}")
-    return NumericShard(name, n, missing, counts, mean, m2, exact=exact)
+    return NumericShard(name, n, missing, counts, mean, m2, exact=exact, calibration=calibration)

@@ -7,14 +7,17 @@ warning`` → warning; a NaN statistic never fires). p-values are evidence, not 
 adjusted p-value is below ``alpha`` — so a noisy effect on a tiny window is not an alert, and a
 significant but negligible shift on a huge window is not one either (its effect size is small).
 
-Configuration example (YAML)::
+Three kinds of rule: ``calibrated`` (the default: limits from the reference's own noise at the
+window's size, see ``glassbox.drift._calibration``), ``static`` (fixed limits) and ``dynamic``
+(from past windows' values). Configuration example (YAML)::
 
-    drift:
+    drift_thresholds:
       alpha: 0.05
       default:
-        - {type: static, metric: psi, warning: 0.1, critical: 0.2}
+        - {type: calibrated, metric: psi, warning_floor: 0.01, critical_floor: 0.2}
       features:
         car_value:
+          - {type: static, metric: psi, warning: 0.1, critical: 0.2}
           - {type: dynamic, metric: js_distance, k_warning: 2, k_critical: 3, min_history: 7,
              fallback: {metric: js_distance, warning: 0.1, critical: 0.2}}
 """
@@ -95,18 +98,57 @@ class DynamicThreshold(_Frozen):
         return mean + self.k_warning * std, mean + self.k_critical * std, "dynamic"
 
 
-ThresholdRule = Annotated[StaticThreshold | DynamicThreshold, Field(discriminator="type")]
+class CalibratedThreshold(_Frozen):
+    """Limits calibrated on the reference: the statistic's quantile on windows of the same size
+    drawn from the reference itself (``glassbox.drift._calibration``), at the profile's
+    false-alarm rate split over everything the check tests on a window.
+
+    ``warning``: the calibrated limit or ``warning_floor``, whichever is higher (a change
+    beyond the reference's own noise, and not a negligible one: PSI 0.01 is a 0.1-sd shift of
+    a normal feature); ``critical``: the calibrated limit or ``critical_floor`` (PSI 0.2, the
+    usual "significant shift"), whichever is higher."""
+
+    type: Literal["calibrated"] = "calibrated"
+    metric: Literal["psi", "js_distance", "kl_divergence", "ks_statistic"] = "psi"
+    warning_floor: float = Field(0.01, ge=0)
+    critical_floor: float = Field(0.2, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CalibratedThreshold:
+        if self.warning_floor > self.critical_floor:
+            raise ValueError(
+                f"warning_floor ({self.warning_floor}) must not exceed "
+                f"critical_floor ({self.critical_floor})"
+            )
+        return self
+
+    def limits(self, calibrated: float) -> tuple[float, float, str]:
+        """(warning, critical, source) given the calibrated limit for this window."""
+        if math.isnan(calibrated):
+            return math.inf, math.inf, "calibrated"
+        return (
+            max(calibrated, self.warning_floor),
+            max(calibrated, self.critical_floor),
+            "calibrated",
+        )
+
+
+ThresholdRule = Annotated[
+    StaticThreshold | DynamicThreshold | CalibratedThreshold, Field(discriminator="type")
+]
 
 
 class DriftThresholds(_Frozen):
     """Rules per feature (``features``) with ``default`` for the others, plus the test level."""
 
-    default: tuple[ThresholdRule, ...] = (StaticThreshold(),)
+    default: tuple[ThresholdRule, ...] = (CalibratedThreshold(),)
     features: dict[str, tuple[ThresholdRule, ...]] = Field(default_factory=dict)
     alpha: float = Field(0.05, gt=0, lt=1)
     require_significance: bool = True
 
-    def rules_for(self, name: str) -> tuple[StaticThreshold | DynamicThreshold, ...]:
+    def rules_for(
+        self, name: str
+    ) -> tuple[StaticThreshold | DynamicThreshold | CalibratedThreshold, ...]:
         return self.features.get(name, self.default)
 
     @classmethod

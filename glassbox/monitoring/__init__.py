@@ -14,6 +14,12 @@ Results are frozen pydantic models (``model_dump_json()``); no NannyML or Eviden
 this package. NannyML and Evidently are imported only when a function needs them.
 """
 
+from glassbox.monitoring._calibrate import (
+    MetricNoise,
+    PerformanceBaseline,
+    calibrate,
+    performance_baseline,
+)
 from glassbox.monitoring._concept import (
     ChunkVerdict,
     DriftVerdict,
@@ -23,6 +29,20 @@ from glassbox.monitoring._concept import (
     classify_chunk,
     classify_window,
 )
+from glassbox.monitoring._config import (
+    ExplanationSettings,
+    LabelSettings,
+    MonitoringSettings,
+    PerformanceRule,
+    PerformanceSettings,
+)
+from glassbox.monitoring._drift import (
+    DriftCheck,
+    PartitionDrift,
+    check_drift,
+    graded_result,
+    monthly_shards,
+)
 from glassbox.monitoring._errors import MonitoringConfigError, MonitoringError, MonitoringInputError
 from glassbox.monitoring._evidently import (
     EvidentlyColumnDrift,
@@ -31,7 +51,23 @@ from glassbox.monitoring._evidently import (
     evidently_report,
     parse_evidently_json,
 )
+from glassbox.monitoring._explanation import ExplanationCheck, attributions, check_explanation, ndcg
+from glassbox.monitoring._findings import (
+    Finding,
+    Findings,
+    drift_to_findings,
+    quality_to_findings,
+    to_alerts,
+    worst,
+)
+from glassbox.monitoring._labels import LabelsCheck, check_labels, target_drift
 from glassbox.monitoring._nannyml import NannyMonitor
+from glassbox.monitoring._performance import (
+    PerformanceCheck,
+    check_performance,
+    performance_findings,
+)
+from glassbox.monitoring._quality import check_quality
 from glassbox.monitoring._results import (
     ChunkResult,
     FeatureDrift,
@@ -53,27 +89,58 @@ __all__ = [
     "ChunkResult",
     "ChunkVerdict",
     "ConstantThreshold",
+    "DriftCheck",
     "DriftVerdict",
     "EvidentlyColumnDrift",
     "EvidentlyReport",
     "EvidentlySummary",
+    "ExplanationCheck",
+    "ExplanationSettings",
     "FeatureDrift",
+    "Finding",
+    "Findings",
     "Kind",
+    "LabelSettings",
+    "LabelsCheck",
     "MethodDrift",
+    "MetricNoise",
     "MonitorSettings",
     "MonitoringConfigError",
     "MonitoringError",
     "MonitoringInputError",
     "MonitoringResult",
+    "MonitoringSettings",
     "MultivariateDrift",
     "NannyMonitor",
+    "PartitionDrift",
+    "PerformanceBaseline",
+    "PerformanceCheck",
+    "PerformanceRule",
+    "PerformanceSettings",
     "PerformanceValue",
     "StdThreshold",
     "TargetCoverage",
     "WindowVerdict",
+    "attributions",
+    "calibrate",
+    "check_drift",
+    "check_explanation",
+    "check_labels",
+    "check_performance",
+    "check_quality",
     "classify",
     "classify_chunk",
     "classify_window",
+    "drift_to_findings",
     "evidently_report",
+    "graded_result",
+    "monthly_shards",
+    "ndcg",
     "parse_evidently_json",
+    "performance_baseline",
+    "performance_findings",
+    "quality_to_findings",
+    "target_drift",
+    "to_alerts",
+    "worst",
 ]

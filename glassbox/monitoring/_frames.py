@@ -3,7 +3,8 @@
 Every check raises :class:`MonitoringInputError` with one line naming the frame, the column and
 what was expected. Frames come back with canonical dtypes (numeric features float64, categorical
 features strings with missing values kept, timestamps naive datetimes), ordered by
-(timestamp, id) and re-indexed from 0.
+(timestamp, id) and re-indexed from 0. Data without a timestamp column keeps its row order; data
+without an id column carries the derived ``row_id`` (glassbox.features).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from glassbox.features import id_name
 from glassbox.monitoring._errors import MonitoringInputError
 from glassbox.monitoring._results import TargetCoverage
 
@@ -92,9 +94,35 @@ def _binary(series: pd.Series, what: str) -> pd.Series:
     return values.astype("int64")
 
 
+def _numbers(series: pd.Series, what: str) -> pd.Series:
+    """Numbers (a regression target or prediction); anything else names the first bad value."""
+    import pandas as pd
+
+    values = pd.to_numeric(series, errors="coerce")
+    bad = values.isna() & series.notna()
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise MonitoringInputError(
+            f"{what}: column {series.name!r}: expected numbers, got "
+            f"{_plain(series.iloc[row])!r} at row {row}"
+        )
+    return values.astype("float64")
+
+
+def _outputs(settings: MonitorSettings) -> list[str]:
+    return [settings.y_pred] if settings.regression else [settings.y_pred_proba, settings.y_pred]
+
+
+def _labels(series: pd.Series, settings: MonitorSettings, what: str) -> pd.Series:
+    return _numbers(series, what) if settings.regression else _binary(series, what)
+
+
 def _model_outputs(df: pd.DataFrame, settings: MonitorSettings, what: str) -> None:
     import pandas as pd
 
+    if settings.regression:
+        df[settings.y_pred] = _numbers(df[settings.y_pred], what)
+        return
     proba = pd.to_numeric(df[settings.y_pred_proba], errors="coerce")
     bad = proba.isna() | (proba < 0) | (proba > 1)
     if bad.any():
@@ -111,21 +139,27 @@ def _ordered(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return df.sort_values(order, kind="stable").reset_index(drop=True)
 
 
+def _times(timestamp_column: str | None) -> list[str]:
+    """The timestamp column as a list: empty for data without one (rows keep their order)."""
+    return [timestamp_column] if timestamp_column else []
+
+
 def prepare_reference(
     reference: pd.DataFrame, data: DataSettings, settings: MonitorSettings
 ) -> pd.DataFrame:
     """The model's training history with its own predictions and the targets, canonicalised."""
     what = "reference"
     ts, target = data.timestamp_column, data.target_column
-    cols = [ts, *data.features, target, settings.y_pred_proba, settings.y_pred]
+    cols = [*_times(ts), *data.features, target, *_outputs(settings)]
     require_columns(reference, cols, what)
     out = canonical_features(
         reference.loc[:, cols], data.numeric_features, data.categorical_features, what
     )
-    out[ts] = _timestamps(out[ts], what)
-    out[target] = _binary(out[target], what)
+    if ts:
+        out[ts] = _timestamps(out[ts], what)
+    out[target] = _labels(out[target], settings, what)
     _model_outputs(out, settings, what)
-    return _ordered(out, [ts])
+    return _ordered(out, _times(ts))
 
 
 def prepare_window(
@@ -138,8 +172,8 @@ def prepare_window(
     import pandas as pd
 
     what = "predictions"
-    id_col, ts, target = data.id_column, data.timestamp_column, data.target_column
-    cols = [id_col, ts, *data.features, settings.y_pred_proba, settings.y_pred]
+    id_col, ts, target = id_name(data), data.timestamp_column, data.target_column
+    cols = [id_col, *_times(ts), *data.features, *_outputs(settings)]
     require_columns(predictions, cols, what)
     duplicated = predictions[id_col].duplicated()
     if duplicated.any():
@@ -156,15 +190,16 @@ def prepare_window(
         data.categorical_features,
         what,
     )
-    out[ts] = _timestamps(out[ts], what)
+    if ts:
+        out[ts] = _timestamps(out[ts], what)
     _model_outputs(out, settings, what)
     received = int(out[target].notna().sum()) if own_targets else 0
     if own_targets:
         labelled = out[target].notna()
-        out.loc[labelled, target] = _binary(out.loc[labelled, target], what)
+        out.loc[labelled, target] = _labels(out.loc[labelled, target], settings, what)
         out[target] = out[target].astype("float64")
     elif targets is not None:
-        table = _target_table(targets, data)
+        table = _target_table(targets, data, settings)
         received = len(table)
         ids, target_ids = _join_keys(out[id_col], table.index.to_series())
         lookup = pd.Series(table.to_numpy(), index=target_ids.to_numpy())
@@ -178,16 +213,18 @@ def prepare_window(
         matched=matched,
         unmatched_targets=received - matched,
     )
-    return _ordered(out, [ts, id_col]), coverage
+    return (_ordered(out, [ts, id_col]) if ts else out.reset_index(drop=True)), coverage
 
 
-def _target_table(targets: pd.DataFrame, data: DataSettings) -> pd.Series:
+def _target_table(
+    targets: pd.DataFrame, data: DataSettings, settings: MonitorSettings
+) -> pd.Series:
     """Arrived targets indexed by prediction id (one per id; repeats must agree)."""
     what = "targets"
-    id_col, target = data.id_column, data.target_column
+    id_col, target = id_name(data), data.target_column
     require_columns(targets, [id_col, target], what, allow_empty=True)
     arrived = targets.loc[targets[target].notna(), [id_col, target]].copy()
-    arrived[target] = _binary(arrived[target], what)
+    arrived[target] = _labels(arrived[target], settings, what)
     arrived = arrived.drop_duplicates()
     conflict = arrived[id_col].duplicated()
     if conflict.any():

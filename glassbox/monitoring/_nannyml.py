@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from glassbox.config import DataSettings
 from glassbox.monitoring._convert import RawResults, assemble
 from glassbox.monitoring._errors import MonitoringError, MonitoringInputError
 from glassbox.monitoring._frames import prepare_reference, prepare_window
@@ -28,6 +27,8 @@ from glassbox.monitoring._settings import MonitorSettings, to_nannyml_threshold
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from glassbox.config import DataSettings
 
 _MIN_REFERENCE_CHUNKS = 2
 
@@ -51,7 +52,11 @@ class NannyMonitor:
         data: DataSettings | None = None,
         settings: MonitorSettings | Mapping[str, Any] | None = None,
     ) -> None:
-        self.data = data if data is not None else DataSettings()
+        if data is None:
+            from glassbox.config import DataSettings
+
+            data = DataSettings()
+        self.data = data
         self.settings = MonitorSettings.parse(settings)
         self._calculators: _Calculators | None = None
         self._reference_results: tuple[Any, ...] = ()
@@ -65,7 +70,7 @@ class NannyMonitor:
         frame = prepare_reference(reference, self.data, self.settings)
         self._check_reference_chunks(frame)
         calculators = self._build()
-        inputs = frame.loc[:, [self.data.timestamp_column, *self.data.features]]
+        inputs = frame.loc[:, self._inputs]
         with _nannyml_errors("fit"):
             calculators.univariate.fit(inputs)
             calculators.multivariate.fit(inputs)
@@ -86,7 +91,7 @@ class NannyMonitor:
             raise MonitoringError("calculate: the monitor is not fitted; call fit(reference) first")
         frame, coverage = prepare_window(predictions, targets, self.data, self.settings)
         calc = self._calculators
-        inputs = frame.loc[:, [self.data.timestamp_column, *self.data.features]]
+        inputs = frame.loc[:, self._inputs]
         unlabelled = frame.drop(columns=[self.data.target_column])
         with _nannyml_errors("calculate"), self._restored(calc), _quiet_window_warnings():
             raw = RawResults(
@@ -97,6 +102,19 @@ class NannyMonitor:
             )
         return assemble(raw, self.data, self.settings, coverage)
 
+    def reference_estimates(self) -> dict[str, float]:
+        """CBPE's own estimate of each metric on the reference (mean over its chunks): the
+        value its estimates on healthy windows centre on."""
+        if self._calculators is None:
+            raise MonitoringError("the monitor is not fitted; call fit(reference) first")
+        frame = self._reference_results[2].filter(period="reference").to_df()
+        out: dict[str, float] = {}
+        for metric in self.settings.performance_metrics:
+            values = frame[(metric, "value")].dropna()
+            if len(values):
+                out[metric] = float(values.mean())
+        return out
+
     @contextmanager
     def _restored(self, calculators: _Calculators) -> Iterator[None]:
         """Put back the reference-only results NannyML's calculators held after ``fit``."""
@@ -106,10 +124,20 @@ class NannyMonitor:
             for calculator, result in zip(calculators.all(), self._reference_results, strict=True):
                 calculator.result = result
 
+    @property
+    def _inputs(self) -> list[str]:
+        ts = self.data.timestamp_column
+        return [*([ts] if ts else []), *self.data.features]
+
     def _check_reference_chunks(self, frame: pd.DataFrame) -> None:
         """Reference-derived thresholds need at least two reference chunks."""
         settings = self.settings
         if settings.chunk_period is not None:
+            if not self.data.timestamp_column:
+                raise MonitoringInputError(
+                    f"chunk_period {settings.chunk_period!r} needs a timestamp column; the data "
+                    "has none (data.timestamp_column is null): set chunk_size instead"
+                )
             ts = frame[self.data.timestamp_column]
             chunks = int(ts.dt.to_period(settings.chunk_period).nunique())
         else:
@@ -129,16 +157,23 @@ class NannyMonitor:
             **s.chunker_kwargs(),
         }
         performance = {
-            "y_pred_proba": s.y_pred_proba,
             "y_pred": s.y_pred,
             "y_true": data.target_column,
-            "problem_type": "classification_binary",
+            "problem_type": s.problem_type,
             "metrics": list(s.performance_metrics),
             "thresholds": {
                 m: to_nannyml_threshold(s.performance_threshold) for m in s.performance_metrics
             },
             **common,
         }
+        if s.regression:  # DLE: a model of the error, learned on the reference's features
+            dle = {k: v for k, v in performance.items() if k != "problem_type"}
+            estimator = nml.DLE(
+                feature_column_names=list(data.features), tune_hyperparameters=False, **dle
+            )
+        else:
+            performance["y_pred_proba"] = s.y_pred_proba
+            estimator = nml.CBPE(**performance)
         return _Calculators(
             univariate=nml.UnivariateDriftCalculator(
                 column_names=list(data.features),
@@ -154,7 +189,7 @@ class NannyMonitor:
                 threshold=to_nannyml_threshold(s.multivariate_threshold),
                 **common,
             ),
-            cbpe=nml.CBPE(**performance),
+            cbpe=estimator,
             realized=nml.PerformanceCalculator(**performance),
         )
 

@@ -30,7 +30,11 @@ from glassbox.monitoring._errors import MonitoringConfigError
 
 ContinuousMethod = Literal["jensen_shannon", "kolmogorov_smirnov", "wasserstein", "hellinger"]
 CategoricalMethod = Literal["jensen_shannon", "chi2", "hellinger", "l_infinity"]
-PerformanceMetric = Literal["roc_auc", "accuracy", "f1", "precision", "recall", "specificity"]
+PerformanceMetric = Literal[
+    "roc_auc", "accuracy", "f1", "precision", "recall", "specificity",  # classification_binary
+    "mae", "mse", "rmse", "mape", "msle", "rmsle",  # regression (estimated by DLE)
+]  # fmt: skip
+REGRESSION_METRICS = frozenset({"mae", "mse", "rmse", "mape", "msle", "rmsle"})
 
 DEFAULT_CHUNK_SIZE = 5000
 _P_VALUE_METHODS = frozenset({"chi2"})
@@ -94,6 +98,13 @@ class MonitorSettings(_Frozen):
     min_target_coverage: float = Field(0.5, gt=0, le=1)
     y_pred_proba: str = Field("y_pred_proba", min_length=1)
     y_pred: str = Field("y_pred", min_length=1)
+    # classification_binary: CBPE from y_pred_proba; regression: DLE from the features and a
+    # numeric y_pred (no probability), with regression metrics.
+    problem_type: Literal["classification_binary", "regression"] = "classification_binary"
+
+    @property
+    def regression(self) -> bool:
+        return self.problem_type == "regression"
 
     @model_validator(mode="after")
     def _consistent(self) -> MonitorSettings:
@@ -108,6 +119,11 @@ class MonitorSettings(_Frozen):
                 )
         if self.chunk_period is not None:
             _check_period(self.chunk_period)
+        wrong = [
+            m for m in self.performance_metrics if (m in REGRESSION_METRICS) != self.regression
+        ]
+        if wrong:
+            raise ValueError(f"performance_metrics {wrong} do not apply to {self.problem_type}")
         return self
 
     @property

@@ -102,6 +102,9 @@ CATALOGUE: tuple[MetricSpec, ...] = (
        "window's run (retryable and permanent)."),
     _w("glassbox_alert_delivery_permanent_failures", "Alert deliveries rejected for good "
        "(4xx other than 429) during the last window's run."),
+    _w("glassbox_alert_time_to_resolve_seconds", "Time from an alert's first notification to "
+       "its recovery, for the alerts the last window's run resolved (MTTR per dedup key).",
+       "check", "feature", "dedup_key"),
     _w("glassbox_monitor_severity", "Worst finding of the last window: 0 none, 1 warning, "
        "2 critical."),
     _w("glassbox_monitor_window_rows", "Rows in the last monitoring window."),

@@ -117,6 +117,11 @@ def _set_alerts(g: dict[str, Gauge], model: str, report: SendReport) -> None:
     sent = Counter((d.alert.check, d.alert.severity.value) for d in report.sent)
     for (check, severity), count in sorted(sent.items()):
         g["glassbox_alerts_sent"].labels(model, check, severity).set(count)
+    for d in report.resolved:
+        seconds = d.resolved_after.total_seconds() if d.resolved_after is not None else 0.0
+        g["glassbox_alert_time_to_resolve_seconds"].labels(
+            model, d.alert.check, d.alert.feature or "", d.alert.dedup_key
+        ).set(seconds)
     worst = max((d.alert.severity.rank for d in report.decisions), default=0)
     g["glassbox_monitor_severity"].labels(model).set(worst)
     flush = report.flush

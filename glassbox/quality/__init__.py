@@ -20,8 +20,10 @@ The monitoring cron grades each production window instead of raising::
 pandas is imported when a function needs it, not when this package is imported.
 """
 
+from glassbox.quality._baseline import ColumnBaseline, QualityBaseline
 from glassbox.quality._contract import ColumnContract, DataContract, Kind, Role
 from glassbox.quality._findings import CHECKS, Detail, QualityFinding, worst_severity
+from glassbox.quality._infer import FeatureGuess, dtype_kind, guess_feature
 from glassbox.quality._io import read_table
 from glassbox.quality._monitor import quality_findings
 from glassbox.quality._thresholds import (
@@ -37,19 +39,24 @@ from glassbox.quality._values import label_of
 
 __all__ = [
     "CHECKS",
+    "ColumnBaseline",
     "ColumnContract",
     "ColumnOverride",
     "ColumnThresholds",
     "ContractViolationError",
     "DataContract",
     "Detail",
+    "FeatureGuess",
     "Kind",
     "OutlierThresholds",
+    "QualityBaseline",
     "QualityFinding",
     "QualityThresholds",
     "Role",
     "Severity",
     "ShareThreshold",
+    "dtype_kind",
+    "guess_feature",
     "label_of",
     "quality_findings",
     "read_table",

@@ -108,8 +108,8 @@ class DataContract(BaseModel):
         features: Sequence[str],
         categorical: Sequence[str],
         *,
-        id_column: str,
-        timestamp_column: str,
+        id_column: str | None,
+        timestamp_column: str | None,
         target_column: str | None = None,
         prediction_columns: Sequence[str] = (),
         source: str = "reference data",
@@ -118,7 +118,8 @@ class DataContract(BaseModel):
 
         ``categorical`` is a subset of ``features``; the other features are numeric unless the
         reference holds them as bool (kind ``boolean``) or datetime. Every named column is
-        required. A column is nullable when the reference has a missing value in it.
+        required. A column is nullable when the reference has a missing value in it. Data
+        without an id or a timestamp column passes None for it (no such role in the contract).
         Raises :class:`~glassbox.errors.ConfigError` when the column lists overlap or name a
         column twice, and ``ContractViolationError`` (a ``DataValidationError``) naming
         ``source`` when the reference is empty or lacks a named column.
@@ -197,8 +198,8 @@ def _roles(
     features: Sequence[str],
     categorical: Sequence[str],
     *,
-    id_column: str,
-    timestamp_column: str,
+    id_column: str | None,
+    timestamp_column: str | None,
     target_column: str | None,
     prediction_columns: Sequence[str],
 ) -> dict[str, Role]:
@@ -216,9 +217,12 @@ def _roles(
         raise ConfigError(f"contract: categorical columns {stray} are not listed in features")
     roles: dict[str, Role] = {}
     named: list[tuple[str, Role]] = [(c, "feature") for c in features]
-    named += [(id_column, "id"), (timestamp_column, "timestamp")]
-    if target_column is not None:
-        named.append((target_column, "target"))
+    special: list[tuple[str | None, Role]] = [
+        (id_column, "id"),
+        (timestamp_column, "timestamp"),
+        (target_column, "target"),
+    ]
+    named += [(column, role) for column, role in special if column is not None]
     named += [(c, "prediction") for c in prediction_columns]
     for name, role in named:
         if not isinstance(name, str) or not name:

@@ -82,14 +82,21 @@ def graded(
     limits: ShareThreshold,
     what: str,
     details: dict[str, Detail],
+    reference_share: float = 0.0,
+    noise: float = 0.0,
 ) -> QualityFinding:
-    """A finding for a share check: ``column 'x': 30% missing values (critical above 20%)``."""
-    severity, threshold = limits.grade(share)
+    """A finding for a share check, graded on the excess over ``reference_share`` (the
+    reference's own share) against the limits or ``noise``, whichever is higher:
+    ``column 'x': 30% missing values (reference 2%; critical above 22%)``."""
+    severity, limit = limits.grade(share - reference_share, noise)
+    threshold = reference_share + limit
     verdict = (
         f"{severity} above {pct(threshold)}"
         if severity != "none"
         else (f"ok; warning above {pct(threshold)}")
     )
+    if reference_share > 0:
+        verdict = f"reference {pct(reference_share)}; {verdict}"
     where = f"column {column!r}: " if column is not None else "window: "
     return QualityFinding(
         check=check,
@@ -98,5 +105,5 @@ def graded(
         observed=share,
         threshold=threshold,
         message=f"{where}{pct(share)} {what} ({verdict})",
-        details=details,
+        details=details | {"reference_share": reference_share, "noise_limit": noise},
     )

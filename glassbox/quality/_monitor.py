@@ -4,9 +4,16 @@ data problems: every problem becomes a graded finding)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from glassbox.errors import ConfigError
+from glassbox.quality._baseline import (
+    ColumnBaseline,
+    QualityBaseline,
+    beyond_range_share,
+    noise_limit,
+)
 from glassbox.quality._findings import (
     ALL_NAN_COLUMN,
     DUPLICATE_IDS,
@@ -40,11 +47,33 @@ if TYPE_CHECKING:
     from glassbox.quality._contract import ColumnContract, DataContract
 
 
+@dataclass(frozen=True)
+class _Grading:
+    """What the value checks of one column compare with: the reference's own counts and the
+    per-column level of each check (its false-alarm rate split over the columns it tests)."""
+
+    column: ColumnBaseline | None
+    levels: dict[str, float]
+
+
+def _levels(contract: DataContract, baseline: QualityBaseline | None) -> dict[str, float]:
+    rate = baseline.false_alarm_rate if baseline is not None else 0.01
+    graded = [c for c in contract.columns.values() if c.role not in ("target", "id")]
+    counts = {
+        MISSING_VALUES: len(graded),
+        OUT_OF_RANGE: sum(c.has_stats for c in graded),
+        OUTLIERS: sum(c.has_stats for c in graded),
+        UNSEEN_CATEGORIES: sum(c.categories is not None for c in graded),
+    }
+    return {check: rate / max(n, 1) for check, n in counts.items()}
+
+
 def quality_findings(
     current: pd.DataFrame,
     contract: DataContract,
     *,
     thresholds: QualityThresholds | None = None,
+    baseline: QualityBaseline | None = None,
 ) -> list[QualityFinding]:
     """Every data-quality check on ``current`` (one window) against ``contract``.
 
@@ -54,6 +83,9 @@ def quality_findings(
     all-NaN columns; missing-value share; out-of-range share vs the reference min/max; outlier
     share (z-score and IQR fences); unseen-category share; duplicate-id share. The target column
     is only schema-checked, and not reported missing: labels arrive after the window.
+    Share checks grade the excess over the reference's own share: missing values from the
+    contract, outliers and unseen categories from ``baseline`` (``QualityBaseline``), which
+    also sets the false-alarm rate that the reference's noise at the window's size is held to.
     Raises only ``ConfigError``, for threshold overrides naming a column the contract lacks.
     """
     import pandas as pd
@@ -68,6 +100,8 @@ def quality_findings(
     if not isinstance(current, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(current).__name__}")
     rows = len(current)
+    levels = _levels(contract, baseline)
+    own = baseline.columns if baseline is not None else {}
     findings = [_empty_window(rows), *_unexpected_columns(current, contract)]
     for name, column in contract.columns.items():
         if name not in current.columns:
@@ -78,7 +112,12 @@ def quality_findings(
         values = coerce(series, column)
         findings.append(_schema(name, series, column, values))
         if rows and column.role != "target":
-            findings.extend(_value_checks(name, series, column, values, limits.for_column(name)))
+            grading = _Grading(own.get(name), levels)
+            findings.extend(
+                _value_checks(
+                    name, series, column, values, limits.for_column(name), grading=grading
+                )
+            )
             if column.role == "id":
                 findings.append(_duplicate_ids(name, series, values, limits))
     return findings
@@ -173,6 +212,8 @@ def _value_checks(
     column: ColumnContract,
     values: Coerced,
     limits: ColumnThresholds,
+    *,
+    grading: _Grading,
 ) -> list[QualityFinding]:
     rows = len(series)
     missing = int(values.null.sum())
@@ -198,29 +239,53 @@ def _value_checks(
             message=f"column {name!r}: has values",
             details={"rows": rows},
         ),
-        graded(
-            MISSING_VALUES,
-            name,
-            share=missing / rows,
-            limits=limits.missing_values,
-            what="missing values",
-            details={"missing": missing, "rows": rows, "reference_share": column.missing_share},
-        ),
+        _missing(name, missing, rows, column=column, limits=limits, grading=grading),
     ]
     if column.has_stats and values.numbers is not None and column.role != "id":
         present = values.numbers[~values.null & ~values.bad]
         if present.size:
-            findings.append(_out_of_range(name, present, column, limits))
-            outliers = _outliers(name, present, column, limits)
+            findings.append(_out_of_range(name, present, column, limits, grading))
+            outliers = _outliers(name, present, column, limits, grading)
             if outliers is not None:
                 findings.append(outliers)
     if column.categories is not None and values.factorized is not None:
-        findings.append(_unseen(name, values.factorized, column.categories, limits))
+        findings.append(_unseen(name, values.factorized, column.categories, limits, grading))
     return findings
 
 
+def _missing(
+    name: str,
+    missing: int,
+    rows: int,
+    *,
+    column: ColumnContract,
+    limits: ColumnThresholds,
+    grading: _Grading,
+) -> QualityFinding:
+    own = grading.column
+    if own is not None:
+        count, total = own.missing, own.rows
+    else:  # the contract's share, over the rows it was inferred from
+        total = max(1, rows if column.missing_share == 0 else 10_000)
+        count = round(column.missing_share * total)
+    return graded(
+        MISSING_VALUES,
+        name,
+        share=missing / rows,
+        limits=limits.missing_values,
+        what="missing values",
+        details={"missing": missing, "rows": rows},
+        reference_share=count / total,
+        noise=noise_limit(count, total, rows, grading.levels[MISSING_VALUES]),
+    )
+
+
 def _out_of_range(
-    name: str, present: np.ndarray, column: ColumnContract, limits: ColumnThresholds
+    name: str,
+    present: np.ndarray,
+    column: ColumnContract,
+    limits: ColumnThresholds,
+    grading: _Grading,
 ) -> QualityFinding:
     import numpy as np
 
@@ -228,11 +293,14 @@ def _out_of_range(
     below = int((present < low).sum())
     above = int((present > high).sum())
     finite = present[np.isfinite(present)]
+    own = grading.column
+    values = own.values if own is not None else 0
     return graded(
         OUT_OF_RANGE,
         name,
         share=(below + above) / present.size,
         limits=limits.out_of_range,
+        noise=beyond_range_share(values, int(present.size), grading.levels[OUT_OF_RANGE]),
         what=f"of values outside the reference range [{low:g}, {high:g}]",
         details={
             "below_min": below,
@@ -245,7 +313,11 @@ def _out_of_range(
 
 
 def _outliers(
-    name: str, present: np.ndarray, column: ColumnContract, limits: ColumnThresholds
+    name: str,
+    present: np.ndarray,
+    column: ColumnContract,
+    limits: ColumnThresholds,
+    grading: _Grading,
 ) -> QualityFinding | None:
     """Share of values with |z| above the limit or beyond the outer IQR fences; ``None`` when the
     reference is constant (no spread to measure against: out-of-range covers it)."""
@@ -275,8 +347,19 @@ def _outliers(
         f"outliers (|z| > {rule.z:g} or beyond {rule.iqr_extreme:g}x IQR fences; "
         f"{pct(float(mild.mean()))} beyond {rule.iqr_mild:g}x IQR)"
     )
+    own = grading.column
+    outliers, values = (own.outliers or 0, own.values) if own is not None else (0, 0)
     return graded(
-        OUTLIERS, name, share=count / present.size, limits=rule, what=what, details=details
+        OUTLIERS,
+        name,
+        share=count / present.size,
+        limits=rule,
+        what=what,
+        details=details,
+        reference_share=outliers / values if values else 0.0,
+        noise=noise_limit(outliers, values, int(present.size), grading.levels[OUTLIERS])
+        if values
+        else 0.0,
     )
 
 
@@ -285,7 +368,11 @@ def _beyond(values: np.ndarray, q1: float, q3: float, margin: float) -> np.ndarr
 
 
 def _unseen(
-    name: str, values: Factorized, categories: list[str], limits: ColumnThresholds
+    name: str,
+    values: Factorized,
+    categories: list[str],
+    limits: ColumnThresholds,
+    grading: _Grading,
 ) -> QualityFinding:
     mask, labels = unseen_rows(values, frozenset(categories))
     present = int((values.codes >= 0).sum())
@@ -294,11 +381,19 @@ def _unseen(
     what = "of values in categories the reference never had"
     if labels:
         what += f" ({shown_labels}{more})"
+    own = grading.column
+    singletons, seen = (own.singletons or 0, own.values) if own is not None else (0, 0)
     return graded(
         UNSEEN_CATEGORIES,
         name,
         share=int(mask.sum()) / present,
         limits=limits.unseen_categories,
+        # Good-Turing: a same-distribution window holds new categories at about the rate of
+        # categories seen once in the reference.
+        reference_share=singletons / seen if seen else 0.0,
+        noise=noise_limit(singletons, seen, present, grading.levels[UNSEEN_CATEGORIES])
+        if seen
+        else 0.0,
         what=what,
         details={"rows": int(mask.sum()), "unseen": len(labels), "values": shown_labels or None},
     )

@@ -1,8 +1,10 @@
 """Thresholds of the monitoring checks: small typed objects with defaults and per-column overrides.
 
 Shares are fractions (0.05 = 5 %) of the window's rows (or of its non-missing values for the
-value checks). A check is ``warning`` when its share is above ``warning`` and ``critical``
-when above ``critical``; ``warning=0`` means "any occurrence".
+value checks). Missing values, out-of-range values, outliers and unseen categories are graded
+on the *excess* over the reference's own share (``glassbox.quality._baseline``): ``warning``
+when the excess is above ``warning`` (and above the reference's noise at the window's size),
+``critical`` when above ``critical``; ``warning=0`` means "any excess beyond noise".
 """
 
 from __future__ import annotations
@@ -37,13 +39,16 @@ class ShareThreshold(BaseModel):
             )
         return self
 
-    def grade(self, share: float) -> tuple[Severity, float]:
-        """The severity of ``share`` and the threshold it was compared with."""
-        if share > self.critical:
-            return "critical", self.critical
-        if share > self.warning:
-            return "warning", self.warning
-        return "none", self.warning
+    def grade(self, share: float, noise: float = 0.0) -> tuple[Severity, float]:
+        """The severity of ``share`` (or of an excess over the reference's own share) and the
+        limit it was compared with: each threshold, or ``noise`` when that is higher (a share
+        a same-distribution window can reach by chance)."""
+        critical, warning = max(self.critical, noise), max(self.warning, noise)
+        if share > critical:
+            return "critical", critical
+        if share > warning:
+            return "warning", warning
+        return "none", warning
 
 
 class OutlierThresholds(ShareThreshold):

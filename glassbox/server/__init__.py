@@ -3,7 +3,8 @@
 ``server.yaml`` → :func:`server_command` (the ``mlflow server`` flags) and :func:`prepare` (its
 environment: pool sizes, a private ``basic_auth.ini`` with the auth database URI, fail-fast
 checks). ``registry.yaml`` → :func:`apply_registry` (experiments and registered models, with
-descriptions and tags, idempotently) and :func:`grant_pipeline_access` (the steps' MLflow user).
+descriptions and tags, idempotently) and :func:`grant_pipeline_access` (the steps' MLflow user
+and its permissions, through MLflow's ``AuthServiceClient``).
 
 ``python -m glassbox.server serve`` is the MLflow Deployment's command (k8s/base/mlflow.yaml),
 ``python -m glassbox.server bootstrap`` the glassbox-mlflow-bootstrap Job's.
@@ -21,6 +22,7 @@ from glassbox.server._registry import (
     AppliedRegistry,
     apply_registry,
     bootstrap,
+    credentials,
     grant_pipeline_access,
 )
 from glassbox.server._settings import (
@@ -45,6 +47,7 @@ __all__ = [
     "ServerSettings",
     "apply_registry",
     "bootstrap",
+    "credentials",
     "grant_pipeline_access",
     "load_registry",
     "load_server_settings",

@@ -43,6 +43,7 @@ def server_command(
     s = settings or load_server_settings()
     cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_store_uri]
     cmd += ["--host", host or s.host, "--port", str(port or s.port), "--workers", str(s.workers)]
+    cmd += ["--uvicorn-opts", f"--timeout-keep-alive {s.keep_alive_seconds}"]
     if s.serve_artifacts:
         cmd += ["--serve-artifacts", "--artifacts-destination", artifacts_dir]
     else:

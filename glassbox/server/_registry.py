@@ -5,7 +5,7 @@ from __future__ import annotations
 import configparser
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,56 +92,10 @@ def apply_registry(client: Any, registry: Registry | None = None) -> AppliedRegi
     return AppliedRegistry(ids, tuple(m.name for m in reg.registered_models))
 
 
-def _auth_call(url: str, method: str, body: dict[str, str], admin: tuple[str, str]) -> None:
-    import requests
-
-    try:
-        resp = requests.request(method, url, json=body, auth=admin, timeout=30)
-    except requests.RequestException as exc:
-        raise TrackingError(f"{method} {url}: {exc}") from None
-    if resp.ok:
-        return
-    try:
-        code = str(resp.json().get("error_code", ""))
-    except ValueError:
-        code = ""
-    if code == "RESOURCE_ALREADY_EXISTS":
-        raise FileExistsError(url)
-    raise TrackingError(f"{method} {url}: HTTP {resp.status_code} {code or resp.text[:200]}")
-
-
-def grant_pipeline_access(
-    tracking_uri: str,
-    admin: tuple[str, str],
-    user: tuple[str, str],
-    applied: AppliedRegistry,
-    permission: str = "EDIT",
-) -> None:
-    """Create the pipeline's MLflow user, or reset its password to ``user[1]`` (the Secret's
-    value wins), and grant it ``permission`` on every experiment and registered model of
-    ``applied``. Uses the basic-auth REST API as ``admin``; a grant that exists is kept."""
-    base = tracking_uri.rstrip("/")
-    credentials = {"username": user[0], "password": user[1]}
-    try:
-        _auth_call(f"{base}/api/2.0/mlflow/users/create", "POST", credentials, admin)
-    except FileExistsError:
-        _auth_call(f"{base}/api/2.0/mlflow/users/update-password", "PATCH", credentials, admin)
-    targets = [("experiment", i) for i in applied.experiment_ids.values()]
-    targets += [("registered_model", name) for name in applied.registered_models]
-    for resource_type, resource_id in targets:
-        grant = {
-            "username": user[0],
-            "resource_type": resource_type,
-            "resource_id": resource_id,
-            "permission": permission,
-        }
-        with suppress(FileExistsError):
-            _auth_call(f"{base}/api/3.0/mlflow/users/permissions/grant", "POST", grant, admin)
-
-
 @contextmanager
-def _credentials(user: tuple[str, str]) -> Iterator[None]:
-    """MLflow's client takes basic-auth credentials from these two variables only."""
+def credentials(user: tuple[str, str]) -> Iterator[None]:
+    """MLflow's clients (``MlflowClient``, ``AuthServiceClient``) in this process act as
+    ``user`` inside the block: they take basic-auth credentials from these two variables only."""
     names = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
     saved = {name: os.environ.get(name) for name in names}
     os.environ.update(zip(names, user, strict=True))
@@ -153,6 +107,68 @@ def _credentials(user: tuple[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def _as_admin(tracking_uri: str, admin: tuple[str, str], doing: str) -> Iterator[None]:
+    """Run auth-API calls as ``admin``; their failures become one TrackingError line."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        with credentials(admin):
+            yield
+    except MlflowException as exc:
+        if exc.error_code == "UNAUTHENTICATED":
+            raise TrackingError(
+                f"{tracking_uri} rejected the admin credentials of '{admin[0]}' while {doing} "
+                f"(HTTP 401): check ${ADMIN_PASSWORD_ENV}"
+            ) from None
+        first = str(exc.message).splitlines()[0][:300]
+        raise TrackingError(f"{tracking_uri}: {doing} failed: {exc.error_code}: {first}") from None
+
+
+def _exists(exc: Exception) -> bool:
+    return getattr(exc, "error_code", None) == "RESOURCE_ALREADY_EXISTS"
+
+
+def grant_pipeline_access(
+    tracking_uri: str,
+    admin: tuple[str, str],
+    user: tuple[str, str],
+    applied: AppliedRegistry,
+    permission: str = "EDIT",
+) -> None:
+    """Create the pipeline's MLflow user, or reset its password to ``user[1]`` (the Secret's
+    value wins), and give it ``permission`` on every experiment and registered model of
+    ``applied`` (a different grant made by hand is replaced; an equal one is kept). Uses
+    MLflow's ``AuthServiceClient`` as ``admin``."""
+    from mlflow.exceptions import MlflowException
+
+    from glassbox.tracking import auth_client
+
+    client = auth_client()[0](tracking_uri)
+    name, password = user
+    with _as_admin(tracking_uri, admin, f"creating user '{name}'"):
+        try:
+            client.create_user(name, password)
+        except MlflowException as exc:
+            if not _exists(exc):
+                raise
+            client.update_user_password(name, password)
+    targets = [("experiment", i) for i in applied.experiment_ids.values()]
+    targets += [("registered_model", model) for model in applied.registered_models]
+    for resource_type, resource_id in targets:
+        doing = f"granting '{name}' {permission} on {resource_type} {resource_id}"
+        with _as_admin(tracking_uri, admin, doing):
+            try:
+                client.grant_user_permission(name, resource_type, resource_id, permission)
+            except MlflowException as exc:
+                if not _exists(exc):
+                    raise
+                current = client.get_user_permission(name, resource_type, resource_id)
+                if current.permission != permission:
+                    client.revoke_user_permission(name, resource_type, resource_id)
+                    client.grant_user_permission(name, resource_type, resource_id, permission)
 
 
 def _env(environ: Mapping[str, str], name: str, what: str) -> str:
@@ -184,7 +200,7 @@ def bootstrap(
     admin = (ini.get("mlflow", "admin_username"), _env(env, ADMIN_PASSWORD_ENV, "its password"))
     name, password = (_env(env, var, "the pipeline's MLflow user") for var in PIPELINE_USER_ENV)
     wait_until_healthy(uri, timeout)
-    with _credentials(admin):
+    with _as_admin(uri, admin, "applying registry.yaml"):
         applied = _apply(uri, registry)
     grant_pipeline_access(uri, admin, (name, password), applied, registry.pipeline_permission)
     return applied

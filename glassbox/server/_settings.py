@@ -31,6 +31,7 @@ class ServerSettings(_Model):
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
     workers: int = Field(2, ge=1)
+    keep_alive_seconds: int = Field(75, ge=1)
     app_name: Literal["basic-auth"] | None = "basic-auth"
     serve_artifacts: bool = True
     backend_store_env: str = "MLFLOW_BACKEND_STORE_URI"

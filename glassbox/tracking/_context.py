@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from glassbox.config import settings
+from glassbox.tracking._access import access_error, access_errors
 from glassbox.tracking._identity import Identity, code_tags, current_identity, people_tags
 from glassbox.tracking._seeds import seed_everything
 from glassbox.tracking._store import configure, ensure_experiment
@@ -42,6 +43,15 @@ class StepContext:
 
     def set_tags(self, tags: dict[str, Any]) -> None:
         self._tags.update({k: str(v) for k, v in tags.items()})
+
+    def set_pipeline_tags(self, tags: dict[str, Any]) -> None:
+        """Tag the pipeline (parent) run now, e.g. with an outcome the whole workflow shares."""
+        import mlflow
+        from mlflow.entities import RunTag
+
+        if tags:
+            run_tags = [RunTag(k, str(v)) for k, v in tags.items()]
+            mlflow.MlflowClient().log_batch(self.pipeline_run_id, tags=run_tags)
 
     def artifact_uri(self, path: str) -> str:
         """A ``runs:/`` URI other steps can download (and from which lineage reads the run)."""
@@ -141,29 +151,30 @@ def step_run(
     """
     import mlflow
 
-    configure()
+    uri = configure()
     conf = settings()
     mlflow.set_system_metrics_sampling_interval(conf.tracking.system_metrics_interval_seconds)
     mlflow.set_system_metrics_samples_before_logging(1)
     identity = current_identity()
     pipeline = pipeline or os.environ.get("GLASSBOX_PIPELINE", "training")
-    experiment_id = ensure_experiment(experiment or experiment_for(pipeline))
-    parent = pipeline_run_id(experiment_id, identity, pipeline)
     step_key = key or step
-    base = {
-        "glassbox.workflow_uid": identity.workflow_uid,
-        "glassbox.step_key": step_key,
-        "glassbox.run_kind": "step",
-    }
-    existing = _find_run(experiment_id, base)
-    active = mlflow.start_run(
-        run_id=existing,
-        experiment_id=experiment_id,
-        run_name=None if existing else step_key,
-        parent_run_id=None if existing else parent,
-        tags=None if existing else base,
-        log_system_metrics=True,
-    )
+    with access_errors(uri, f"starting the MLflow run of step {step_key}"):
+        experiment_id = ensure_experiment(experiment or experiment_for(pipeline))
+        parent = pipeline_run_id(experiment_id, identity, pipeline)
+        base = {
+            "glassbox.workflow_uid": identity.workflow_uid,
+            "glassbox.step_key": step_key,
+            "glassbox.run_kind": "step",
+        }
+        existing = _find_run(experiment_id, base)
+        active = mlflow.start_run(
+            run_id=existing,
+            experiment_id=experiment_id,
+            run_name=None if existing else step_key,
+            parent_run_id=None if existing else parent,
+            tags=None if existing else base,
+            log_system_metrics=True,
+        )
     ctx = StepContext(step, active.info.run_id, experiment_id, parent, identity)
     ctx.set_tags(
         {
@@ -185,6 +196,13 @@ def step_run(
         ctx.set_tags({"glassbox.error": f"{type(exc).__name__}: {exc}"[:_ERROR_TAG_CHARS]})
         _finish(ctx)
         mlflow.end_run("FAILED" if not isinstance(exc, KeyboardInterrupt) else "KILLED")
+        denied = (
+            access_error(exc, uri, f"running step {step_key}")
+            if isinstance(exc, Exception)
+            else None
+        )
+        if denied is not None:
+            raise denied from None
         raise
     _finish(ctx)
     mlflow.end_run("FINISHED")

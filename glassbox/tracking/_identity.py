@@ -101,13 +101,15 @@ def code_tags() -> dict[str, str]:
 
 
 def people_tags() -> dict[str, str]:
+    """Project, environment and who ran it. On a tracking server with users, ``mlflow.user``
+    (the run's user) is the MLflow user the server authenticated, as MLflow's own runs say."""
     conf = settings()
     user = os.environ.get("GLASSBOX_USER") or _user()
     return {
         "glassbox.project": conf.project,
         "glassbox.env": conf.env,
         "glassbox.user": user,
-        "mlflow.user": user,
+        "mlflow.user": os.environ.get("MLFLOW_TRACKING_USERNAME") or user,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from glassbox.alerts import PagerDutyChannel, pagerduty_event
 
-from ._events_v2 import events_v2_problems
+from ._pagerduty_standin import events_v2_problems
 from ._receiver import Receiver
 from .conftest import PD_KEY, FakeClock, RouterFactory, make_alert
 

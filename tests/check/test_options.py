@@ -66,7 +66,7 @@ def test_quality_overrides_apply_to_their_column_and_others_are_ignored() -> Non
 
 
 def test_invalid_threshold_settings_name_the_setting() -> None:
-    with pytest.raises(CheckConfigError, match=r"^settings: thresholds\.alpha: "):
+    with pytest.raises(CheckConfigError, match=r"^settings: monitoring\.drift_thresholds\.alpha: "):
         MonitorOptions.from_settings({"drift_thresholds": {"alpha": 2}})
     with pytest.raises(CheckConfigError, match=r"^settings: monitoring\.quality\.duplicate_ids"):
         MonitorOptions.from_settings({"quality": {"duplicate_ids": {"warning": 2, "critical": 3}}})

@@ -46,10 +46,14 @@ def _env(stage: list[Instruction]) -> dict[str, str]:
 def test_multi_stage_build_installs_the_lock_with_hashes_and_bytecode() -> None:
     instructions = _instructions()
     stages = [rest for kw, rest in instructions if kw == "FROM"]
-    assert stages == [
-        "python:3.11-slim-bookworm AS builder",
-        "python:3.11-slim-bookworm AS runtime",
-    ]
+    assert stages == ["${BASE_IMAGE} AS builder", "${BASE_IMAGE} AS runtime"]
+    # One base for both stages, the official Python image unless a build passes another
+    # (`just image`: Debian bookworm from debootstrap, Debian's Python 3.11).
+    assert instructions[0] == ("ARG", "BASE_IMAGE=python:3.11-slim-bookworm")
+    assert ("ARG", "PYTHON=/usr/local/bin/python3") in instructions
+    assert re.search(
+        r'uv venv --python "\$\{PYTHON\}" /opt/venv', " ".join(r for _, r in instructions)
+    )
     runs = " ".join(rest for kw, rest in instructions if kw == "RUN")
     assert re.search(r'pip install --no-cache-dir "uv==\$\{UV_VERSION\}"', runs)
     assert re.search(r"ARG UV_VERSION=\d+\.\d+\.\d+", " ".join(f"{k} {r}" for k, r in instructions))
@@ -105,7 +109,7 @@ def test_workdir_holds_what_the_steps_read_relative_to_it() -> None:
     final = _final_stage()
     assert ("WORKDIR", "/app") in final
     copies = {rest.split()[-1].rstrip("/") or "." for kw, rest in final if kw == "COPY"}
-    assert {"steps", "glassbox", "mlruns_config", "pipelines", "."} <= copies
+    assert {"steps", "glassbox", "mlruns_config", "pipelines", "k8s/workflows", "."} <= copies
     copied_files = [rest for kw, rest in final if kw == "COPY" and "requirements.lock" in rest]
     assert copied_files == ["requirements.lock ./"]
 
@@ -154,7 +158,7 @@ def _dockerignore() -> list[tuple[bool, re.Pattern[str]]]:
 def test_build_context_has_the_code_and_settings_and_nothing_else() -> None:
     rules = _dockerignore()
     needed = [ROOT / "requirements.lock"]
-    for tree in ("glassbox", "steps", "pipelines", "mlruns_config"):
+    for tree in ("glassbox", "steps", "pipelines", "mlruns_config", "k8s/workflows"):
         needed += [
             p
             for p in (ROOT / tree).rglob("*")

@@ -48,6 +48,8 @@ def test_server_command_follows_server_yaml() -> None:
         "5000",
         "--workers",
         str(settings.workers),
+        "--uvicorn-opts",
+        f"--timeout-keep-alive {settings.keep_alive_seconds}",
         "--serve-artifacts",
         "--artifacts-destination",
         "s3://bucket/artifacts",

@@ -1,14 +1,13 @@
 """A real tracking server started the way the Deployment starts it, and the registry applied.
 
 The server is ``python -m glassbox.server serve`` on 127.0.0.1 with a SQLite store in a temporary
-directory: server.yaml as committed except the address, one worker and no auth app (Flask-WTF,
-which MLflow's basic-auth app needs, is not in requirements.lock). The basic-auth REST calls of
-``grant_pipeline_access`` are checked against a loopback HTTP server speaking that API.
+directory: server.yaml as committed (MLflow's basic-auth app on, users in their own SQLite file)
+except the address and one worker. The bootstrap Job's command creates the pipeline's user and
+its permissions through MLflow's ``AuthServiceClient`` against that server.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import socket
@@ -22,12 +21,11 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from pytest_httpserver import HTTPServer
 
 from glassbox.errors import TrackingError
 from glassbox.server import (
-    AppliedRegistry,
     apply_registry,
+    credentials,
     grant_pipeline_access,
     load_registry,
     load_server_settings,
@@ -38,6 +36,8 @@ from tests.deploy.conftest import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 CONFIG = ROOT / "mlruns_config"
+ADMIN = ("admin", "admin-password-for-tests")
+PIPELINE = ("glassbox-pipeline", "pipeline-password-for-tests")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         shutil.copy(CONFIG / name, config_dir / name)
     settings = yaml.safe_load((CONFIG / "server.yaml").read_text())
     port = _free_port()
-    settings.update(host="127.0.0.1", port=port, workers=1, app_name=None)
+    settings.update(host="127.0.0.1", port=port, workers=1)
+    assert settings["app_name"] == "basic-auth"
     (config_dir / "server.yaml").write_text(yaml.safe_dump(settings))
     backend, artifacts = f"sqlite:///{tmp / 'mlflow.db'}", tmp / "artifacts"
     env = {
@@ -73,6 +74,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "PYTHONPATH": str(ROOT),
         "MLFLOW_BACKEND_STORE_URI": backend,
         "MLFLOW_ARTIFACTS_DESTINATION": str(artifacts),
+        "MLFLOW_AUTH_DATABASE_URI": f"sqlite:///{tmp / 'auth.db'}",
+        "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN[1],
+        "MLFLOW_FLASK_SERVER_SECRET_KEY": "flask-secret-for-tests",
     }
     log = (tmp / "server.log").open("wb")
     cmd = [sys.executable, "-m", "glassbox.server", "serve", "--config-dir", str(config_dir)]
@@ -92,10 +96,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture
-def client(server: Server) -> Any:
+def client(server: Server) -> Iterator[Any]:
+    """An MlflowClient acting as the admin of basic_auth.ini."""
     import mlflow
 
-    return mlflow.MlflowClient(tracking_uri=server.url, registry_uri=server.url)
+    with credentials(ADMIN):
+        yield mlflow.MlflowClient(tracking_uri=server.url, registry_uri=server.url)
 
 
 def test_serve_replaces_itself_with_the_command_built_from_server_yaml(server: Server) -> None:
@@ -109,11 +115,9 @@ def test_apply_registry_creates_everything_and_is_idempotent(server: Server, cli
     first = apply_registry(client, registry)
     second = apply_registry(client, registry)
     assert first == second
-    assert set(first.experiment_ids) == {
-        "glassbox-car-loan",
-        "glassbox-car-loan-monitoring",
-        "glassbox-car-loan-serving",
-    }
+    names = {spec.name for spec in registry.experiments}
+    assert {"glassbox-car-loan", "glassbox-car-loan-monitoring", "glassbox-car-loan-serving"} <= names
+    assert set(first.experiment_ids) == names
     for spec in registry.experiments:
         experiment = client.get_experiment_by_name(spec.name)
         assert experiment.experiment_id == first.experiment_ids[spec.name]
@@ -125,7 +129,8 @@ def test_apply_registry_creates_everything_and_is_idempotent(server: Server, cli
     spec = registry.registered_models[0]
     assert model.description == spec.description
     assert spec.tags.items() <= model.tags.items()
-    assert len(client.search_experiments(filter_string="name LIKE 'glassbox-car-loan%'")) == 3
+    found = client.search_experiments(filter_string="name LIKE 'glassbox-car-loan%'")
+    assert len(found) == len(names)
 
 
 def test_apply_registry_restores_what_was_changed_and_keeps_hand_added_tags(
@@ -176,96 +181,131 @@ def test_only_the_service_names_of_server_yaml_pass_the_host_check(
         f"{server.url}/api/2.0/mlflow/experiments/search",
         params={"max_results": 1},
         headers={"Host": host},
+        auth=ADMIN,
         timeout=30,
     )
     assert resp.status_code == status
 
 
-def test_bootstrap_command_applies_the_registry(server: Server) -> None:
-    env = {**server.env, "MLFLOW_TRACKING_URI": server.url}
-    cmd = [
-        sys.executable,
-        "-m",
-        "glassbox.server",
-        "bootstrap",
-        "--config-dir",
-        str(server.config_dir),
-    ]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+def test_without_credentials_the_server_answers_401_and_health_stays_open(server: Server) -> None:
+    search = f"{server.url}/api/2.0/mlflow/experiments/search"
+    assert requests.get(search, params={"max_results": 1}, timeout=30).status_code == 401
+    wrong = requests.get(search, params={"max_results": 1}, auth=(ADMIN[0], "nope"), timeout=30)
+    assert wrong.status_code == 401
+    assert requests.get(f"{server.url}/health", timeout=30).status_code == 200
+
+
+def _bootstrap_command(server: Server, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **server.env,
+        "MLFLOW_TRACKING_URI": server.url,
+        "GLASSBOX_PIPELINE_USERNAME": PIPELINE[0],
+        "GLASSBOX_PIPELINE_PASSWORD": PIPELINE[1],
+        **env,
+    }
+    cmd = [sys.executable, "-m", "glassbox.server", "bootstrap"]
+    cmd += ["--config-dir", str(server.config_dir), "--timeout", "60"]
+    return subprocess.run(
+        cmd, env=environ, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _status(server: Server, user: tuple[str, str]) -> int:
+    resp = requests.get(
+        f"{server.url}/api/2.0/mlflow/experiments/get-by-name",
+        params={"experiment_name": "glassbox-car-loan"},
+        auth=user,
+        timeout=30,
+    )
+    return resp.status_code
+
+
+def test_bootstrap_command_applies_the_registry_and_gives_the_pipeline_user_edit(
+    server: Server,
+) -> None:
+    import mlflow
+    from mlflow.server.auth.client import AuthServiceClient
+
+    done = _bootstrap_command(server)
     assert done.returncode == 0, done.stderr
     assert "experiment glassbox-car-loan: id " in done.stdout
     assert "registered model car-loan-default" in done.stdout
+    assert _status(server, PIPELINE) == 200
+    with credentials(ADMIN):
+        auth = AuthServiceClient(server.url)
+        assert not auth.get_user(PIPELINE[0]).is_admin
+        client = mlflow.MlflowClient(tracking_uri=server.url)
+        for name in ("glassbox-car-loan", "glassbox-car-loan-monitoring"):
+            experiment_id = client.get_experiment_by_name(name).experiment_id
+            permission = auth.get_user_permission(PIPELINE[0], "experiment", experiment_id)
+            assert permission.permission == "EDIT", name
+        model = auth.get_user_permission(PIPELINE[0], "registered_model", "car-loan-default")
+        assert model.permission == "EDIT"
+
+
+def _bootstrap_in_process(server: Server, password: str) -> None:
+    """The bootstrap Job's code, run in this process (the command is tested above)."""
+    from glassbox.server import bootstrap
+
+    environ = {
+        "MLFLOW_TRACKING_URI": server.url,
+        "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN[1],
+        "GLASSBOX_PIPELINE_USERNAME": PIPELINE[0],
+        "GLASSBOX_PIPELINE_PASSWORD": password,
+    }
+    bootstrap(environ, config_dir=server.config_dir, timeout=60)
+
+
+def test_bootstrap_again_resets_the_password_and_restores_a_changed_grant(server: Server) -> None:
+    import mlflow
+    from mlflow.server.auth.client import AuthServiceClient
+
+    _bootstrap_in_process(server, PIPELINE[1])
+    with credentials(ADMIN):
+        auth = AuthServiceClient(server.url)
+        experiment_id = (
+            mlflow.MlflowClient(tracking_uri=server.url)
+            .get_experiment_by_name("glassbox-car-loan")
+            .experiment_id
+        )
+        auth.revoke_user_permission(PIPELINE[0], "experiment", experiment_id)
+        auth.grant_user_permission(PIPELINE[0], "experiment", experiment_id, "READ")
+    rotated = (PIPELINE[0], "rotated-password-for-tests")
+    _bootstrap_in_process(server, rotated[1])
+    # One worker here: the worker that reset the password dropped its cached check at once.
+    assert _status(server, rotated) == 200
+    assert _status(server, PIPELINE) == 401  # the Secret's new value wins
+    with credentials(ADMIN):
+        found = AuthServiceClient(server.url).get_user_permission(
+            PIPELINE[0], "experiment", experiment_id
+        )
+    assert found.permission == "EDIT"
+    _bootstrap_in_process(server, PIPELINE[1])  # back to the fixture's password
+
+
+def test_a_wrong_admin_password_stops_the_bootstrap_with_one_line(server: Server) -> None:
+    done = _bootstrap_command(server, MLFLOW_AUTH_ADMIN_PASSWORD="not-the-admin-password")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"glassbox.server bootstrap: error: {server.url} rejected the admin credentials of "
+        "'admin' while applying registry.yaml (HTTP 401): check $MLFLOW_AUTH_ADMIN_PASSWORD"
+    )
+
+
+def test_grant_names_the_operation_the_server_refused(server: Server) -> None:
+    from glassbox.server import AppliedRegistry
+
+    applied = AppliedRegistry({}, ("car-loan-default",))
+    with pytest.raises(
+        TrackingError,
+        match=r"granting 'glassbox-pipeline' SUPERUSER on registered_model car-loan-default "
+        r"failed: INVALID_PARAMETER_VALUE: ",
+    ):
+        grant_pipeline_access(server.url, ADMIN, PIPELINE, applied, "SUPERUSER")
+    with pytest.raises(TrackingError, match=r"rejected the admin credentials of 'admin'"):
+        grant_pipeline_access(server.url, (ADMIN[0], "wrong"), PIPELINE, applied, "EDIT")
 
 
 def test_wait_until_healthy_gives_up_on_a_dead_port() -> None:
     with pytest.raises(TrackingError, match=r"did not answer /health in 0\.5s"):
         wait_until_healthy(f"http://127.0.0.1:{_free_port()}", timeout=0.5)
-
-
-# ---- the basic-auth REST calls, against a loopback server speaking that API ----------------
-
-ADMIN = ("admin", "admin-password-123")
-USER = ("glassbox-pipeline", "pipeline-password-456")
-APPLIED = AppliedRegistry(
-    {"glassbox-car-loan": "1", "glassbox-car-loan-monitoring": "2"}, ("car-loan-default",)
-)
-AUTH = {"Authorization": "Basic " + base64.b64encode(":".join(ADMIN).encode()).decode()}
-EXISTS = {"error_code": "RESOURCE_ALREADY_EXISTS", "message": "exists"}
-
-
-def _grant(resource_type: str, resource_id: str) -> dict[str, str]:
-    return {
-        "username": USER[0],
-        "resource_type": resource_type,
-        "resource_id": resource_id,
-        "permission": "EDIT",
-    }
-
-
-def _grants() -> list[dict[str, str]]:
-    return [
-        _grant("experiment", "1"),
-        _grant("experiment", "2"),
-        _grant("registered_model", "car-loan-default"),
-    ]
-
-
-def test_grant_creates_the_user_and_grants_each_resource(httpserver: HTTPServer) -> None:
-    creds = {"username": USER[0], "password": USER[1]}
-    httpserver.expect_ordered_request(
-        "/api/2.0/mlflow/users/create", method="POST", json=creds, headers=AUTH
-    ).respond_with_json({"user": {"id": 2, "username": USER[0]}})
-    for body in _grants():
-        httpserver.expect_ordered_request(
-            "/api/3.0/mlflow/users/permissions/grant", method="POST", json=body, headers=AUTH
-        ).respond_with_json({})
-    grant_pipeline_access(httpserver.url_for("/"), ADMIN, USER, APPLIED, "EDIT")
-    httpserver.check_assertions()
-    assert len(httpserver.log) == 4
-
-
-def test_grant_resets_an_existing_users_password_and_keeps_existing_grants(
-    httpserver: HTTPServer,
-) -> None:
-    creds = {"username": USER[0], "password": USER[1]}
-    httpserver.expect_ordered_request(
-        "/api/2.0/mlflow/users/create", method="POST", json=creds
-    ).respond_with_json(EXISTS, status=400)
-    httpserver.expect_ordered_request(
-        "/api/2.0/mlflow/users/update-password", method="PATCH", json=creds, headers=AUTH
-    ).respond_with_json({})
-    for body in _grants():
-        httpserver.expect_ordered_request(
-            "/api/3.0/mlflow/users/permissions/grant", method="POST", json=body
-        ).respond_with_json(EXISTS, status=400)
-    grant_pipeline_access(httpserver.url_for("/"), ADMIN, USER, APPLIED, "EDIT")
-    httpserver.check_assertions()
-    assert len(httpserver.log) == 5
-
-
-def test_grant_fails_with_the_endpoint_and_the_servers_error(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/api/2.0/mlflow/users/create").respond_with_json(
-        {"error_code": "PERMISSION_DENIED", "message": "admin only"}, status=403
-    )
-    with pytest.raises(TrackingError, match=r"POST .*/users/create: HTTP 403 PERMISSION_DENIED"):
-        grant_pipeline_access(httpserver.url_for("/"), ADMIN, USER, APPLIED, "EDIT")

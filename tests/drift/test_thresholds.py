@@ -130,8 +130,11 @@ def test_per_feature_rules_override_the_default() -> None:
     assert normal.reasons[0].startswith("wasserstein_normalized")
 
 
+STATIC = [{"type": "static", "metric": "psi", "warning": 0.1, "critical": 0.2}]
+
+
 def test_large_effect_without_significance_is_not_an_alert() -> None:
-    calculator = DriftCalculator(["x"], thresholds={"alpha": 0.05}).fit(
+    calculator = DriftCalculator(["x"], thresholds={"alpha": 0.05, "default": STATIC}).fit(
         _frames.window(5_000, seed=40).rename(columns={"uniform": "x"})
     )
     tiny = _frames.window(12, seed=41).rename(columns={"uniform": "x"})
@@ -141,9 +144,15 @@ def test_large_effect_without_significance_is_not_an_alert() -> None:
     assert feature.severity == "none"
     assert "not significant" in feature.reasons[-1]
     lenient = DriftCalculator.from_profile(
-        calculator.profile, thresholds={"require_significance": False}
+        calculator.profile, thresholds={"require_significance": False, "default": STATIC}
     )
     assert lenient.calculate(tiny)["x"].severity == "critical"
+    # The calibrated default knows what 12 rows over 10 bins look like: no alert, even
+    # without the significance gate.
+    calibrated = DriftCalculator.from_profile(
+        calculator.profile, thresholds={"require_significance": False}
+    )
+    assert calibrated.calculate(tiny)["x"].severity == "none"
 
 
 def test_history_round_trips_through_json() -> None:

@@ -3,8 +3,9 @@
 PostgreSQL runs from the machine's binaries (``initdb``/``postgres`` on PATH, else the newest
 ``/usr/lib/postgresql/*/bin``) in a temporary directory, listening on 127.0.0.1 with its unix
 socket in that directory. ``initdb`` refuses to run as root, so as root the cluster runs as
-``nobody``. The MLflow server command comes from ``glassbox.server.server_command`` (server.yaml),
-its SQLAlchemy pool from server.yaml's ``pool`` through ``MLFLOW_SQLALCHEMYSTORE_*``.
+``nobody``. The MLflow server is started the way the Deployment starts it: the command and its
+environment come from ``glassbox.server.prepare`` (server.yaml as committed, so MLflow's
+basic-auth app is on, its users in their own PostgreSQL database), only the address differs.
 
 Every process is started by these helpers in its own process group and stopped by its id with
 bounded waits.
@@ -26,12 +27,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+import yaml
+
 from glassbox._env import TELEMETRY_OFF
 
 REPO = Path(__file__).resolve().parents[2]
 PG_USER = "glassbox"
 PG_PASSWORD = "pg-secret-for-tests"  # a throwaway cluster on loopback
 RUN_AS = "nobody"
+#: The basic-auth admin of a test server (basic_auth.ini's admin_username, throwaway password).
+ADMIN = ("admin", "admin-secret-for-tests")
 
 
 def pg_binary(name: str) -> str:
@@ -227,59 +232,76 @@ class PostgresCluster:
 
 
 def server_env() -> dict[str, str]:
-    """The server process's environment: no inherited MLflow/Glassbox settings, telemetry off,
-    server.yaml's pool sizes as ``MLFLOW_SQLALCHEMYSTORE_*`` (as ``glassbox.server.prepare``
-    exports them), and no background job runner (not used by the pipelines)."""
-    from glassbox.server import POOL_ENV, load_server_settings
-
-    pool = load_server_settings(REPO / "mlruns_config" / "server.yaml").pool
+    """What the server process inherits: no MLflow/Glassbox settings of the caller, telemetry off
+    and no background job runner (not used by the pipelines; server.yaml says the same)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "GLASSBOX_"))}
     env |= TELEMETRY_OFF
-    env |= {name: str(getattr(pool, field)) for field, name in POOL_ENV.items()}
     env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
     return env
 
 
 class MlflowServer:
-    """``mlflow server`` as server.yaml configures it (without the auth app), on a PostgreSQL
-    backend store with proxied artifacts in a local directory. ``kill`` + ``start`` restarts it
-    on the same port and database."""
+    """``mlflow server`` exactly as ``python -m glassbox.server serve`` runs it from server.yaml
+    (basic-auth app on, admin :data:`ADMIN`), on a PostgreSQL backend store, users and
+    permissions in ``auth_database_uri``, proxied artifacts in a local directory. ``kill`` +
+    ``start`` restarts it on the same port and databases."""
 
-    def __init__(self, backend_uri: str, artifacts_dir: Path, log_path: Path) -> None:
+    def __init__(
+        self,
+        backend_uri: str,
+        artifacts_dir: Path,
+        log_path: Path,
+        *,
+        auth_database_uri: str | None = None,
+    ) -> None:
         self.backend_uri = backend_uri
         self.artifacts_dir = artifacts_dir
         self.log_path = log_path
         self.port = free_port()
-        self.env = server_env()
+        self.admin = ADMIN
+        where = log_path.parent
+        self.config_dir = where / "mlflow-config"
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("registry.yaml", "basic_auth.ini"):
+            shutil.copy(REPO / "mlruns_config" / name, self.config_dir / name)
+        settings = yaml.safe_load((REPO / "mlruns_config" / "server.yaml").read_text())
+        settings |= {"host": "127.0.0.1", "port": self.port}
+        (self.config_dir / "server.yaml").write_text(yaml.safe_dump(settings))
+        self.environ = server_env() | {
+            "MLFLOW_BACKEND_STORE_URI": backend_uri,
+            "MLFLOW_ARTIFACTS_DESTINATION": str(artifacts_dir),
+            "MLFLOW_AUTH_DATABASE_URI": auth_database_uri or f"sqlite:///{where / 'auth.db'}",
+            "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN[1],
+            "MLFLOW_FLASK_SERVER_SECRET_KEY": "flask-secret-for-tests",
+        }
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def command(self) -> list[str]:
-        from glassbox.server import load_server_settings, server_command
+    def prepared(self) -> tuple[list[str], dict[str, str]]:
+        """The command and environment ``glassbox.server.prepare`` builds for this server."""
+        from glassbox.server import prepare
 
-        settings = load_server_settings(REPO / "mlruns_config" / "server.yaml")
-        return server_command(
-            self.backend_uri,
-            str(self.artifacts_dir),
-            host="127.0.0.1",
-            port=self.port,
-            settings=settings,
-            auth=False,
+        return prepare(
+            self.environ, config_dir=self.config_dir, runtime_dir=self.log_path.parent / "run"
         )
+
+    def command(self) -> list[str]:
+        return self.prepared()[0]
 
     def start(self, timeout: float = 240.0) -> MlflowServer:
         from glassbox.errors import TrackingError
         from glassbox.server import wait_until_healthy
 
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        command, env = self.prepared()
         with self.log_path.open("ab") as log:
             self._proc = subprocess.Popen(
-                self.command(),
+                command,
                 cwd=self.artifacts_dir.parent,
-                env=self.env,
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -119,7 +119,7 @@ def test_nannyml_flags_drift_only_in_the_second_half_and_both_aucs_drop_together
 
 def test_alerts_reach_slack_and_pagerduty_as_valid_payloads(cron: dict[str, Any]) -> None:
     from tests.alerts._blockkit import block_kit_problems
-    from tests.alerts._events_v2 import events_v2_problems
+    from tests.alerts._pagerduty_standin import events_v2_problems
 
     slack = [body for path, body in cron["requests"] if path.startswith("/services/")]
     pd = [body for path, body in cron["requests"] if path == "/v2/enqueue"]
@@ -171,3 +171,17 @@ def test_no_secret_reaches_the_store_artifacts_or_logs(cron: dict[str, Any]) -> 
         for path in home.rglob("*"):
             if path.is_file() and path.stat().st_size < 50_000_000:
                 assert marker.encode() not in path.read_bytes(), path
+
+
+def test_explanation_drift_is_computed_on_the_window_and_charted(cron: dict[str, Any]) -> None:
+    run = cron["run"]
+    steps = _steps(run, _workflow(cron["first"].stdout))
+    explanation = steps["explanation"]
+    assert 0 < float(explanation.data.tags["glassbox.explanation.ndcg"]) <= 1
+    assert explanation.data.metrics["explanation.sample_rows"] > 0
+    client = run.client()
+    exp = client.get_experiment_by_name("glassbox-car-loan-monitoring")
+    (hist,) = client.search_runs([exp.experiment_id], "tags.`glassbox.run_kind` = 'history'")
+    # One point per window that had rows (the second run's window is empty: nothing new scored).
+    points = client.get_metric_history(hist.info.run_id, "explanation.ndcg")
+    assert [p.step for p in points] == [1]

@@ -1,11 +1,17 @@
 """The glass-box record against a real tracking server: ``mlflow server`` built from
-mlruns_config/server.yaml on a real PostgreSQL backend store with proxied artifacts.
+mlruns_config/server.yaml (MLflow's basic-auth app on, as in production) on a real PostgreSQL
+backend store, users in their own PostgreSQL database, proxied artifacts.
 
+0. The bootstrap (``glassbox.server.bootstrap``, the Job's code) creates the pipeline's user with
+   EDIT on registry.yaml's resources through ``AuthServiceClient``; the pipeline runs as that
+   user; a wrong password stops it with one line; a user who may only read cannot write.
 1. ``glassbox run training`` with ``MLFLOW_TRACKING_URI`` pointing at the server records what it
    records on the embedded SQLite store (the assertions of test_training_pipeline.py, reused).
 2. 16 concurrent writers lose no param, metric point or artifact.
 3. The server SIGKILLed while ``train`` runs and restarted: the step's retry continues the same
    MLflow run and no step run is duplicated.
+
+The test process itself reads the record as the admin (an operator inspecting it).
 """
 
 from __future__ import annotations
@@ -28,9 +34,12 @@ import pytest
 
 from tests.integration import test_training_pipeline as recorded
 from tests.integration._pipeline import GLASSBOX, REPO, PipelineRun, env_for, glassbox
-from tests.integration._postgres import MlflowServer, PostgresCluster, stop_group
+from tests.integration._postgres import ADMIN, MlflowServer, PostgresCluster, stop_group
 
-pytestmark = [pytest.mark.slow, pytest.mark.integration]
+# Bounded waits sized for a loaded 2-core machine: a pipeline run against the server with the
+# auth app (a permission lookup per request) took 8 min there, twice the idle time.
+pytestmark = [pytest.mark.slow, pytest.mark.integration, pytest.mark.timeout(2400)]
+PIPELINE_TIMEOUT = 1800
 
 EXPERIMENT = "glassbox-car-loan"
 T = TypeVar("T")
@@ -48,14 +57,34 @@ class ServedRun(PipelineRun):
         return self.server_url
 
 
-def _bootstrap(url: str) -> None:
-    """What the glassbox-mlflow-bootstrap Job does on a server without the auth app."""
-    import mlflow
+PIPELINE_USER = ("glassbox-pipeline", "pipeline-secret-for-tests")
 
-    from glassbox.server import apply_registry, load_registry
 
-    registry = load_registry(REPO / "mlruns_config" / "registry.yaml")
-    apply_registry(mlflow.MlflowClient(tracking_uri=url, registry_uri=url), registry)
+def _as(user: tuple[str, str]) -> dict[str, str]:
+    """The environment variables a process needs to act as ``user`` on the server."""
+    return {"MLFLOW_TRACKING_USERNAME": user[0], "MLFLOW_TRACKING_PASSWORD": user[1]}
+
+
+def _bootstrap(server: MlflowServer) -> None:
+    """What the glassbox-mlflow-bootstrap Job does: registry.yaml applied as the admin, the
+    pipeline's user created and granted registry.yaml's pipeline_permission."""
+    from glassbox.server import bootstrap
+
+    environ = {
+        "MLFLOW_TRACKING_URI": server.url,
+        "MLFLOW_AUTH_ADMIN_PASSWORD": server.admin[1],
+        "GLASSBOX_PIPELINE_USERNAME": PIPELINE_USER[0],
+        "GLASSBOX_PIPELINE_PASSWORD": PIPELINE_USER[1],
+    }
+    bootstrap(environ, config_dir=server.config_dir, timeout=60)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _read_as_admin() -> Iterator[None]:
+    from glassbox.server import credentials
+
+    with credentials(ADMIN):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +95,10 @@ def postgres() -> Iterator[PostgresCluster]:
 
 def _server(postgres: PostgresCluster, database: str, where: Path) -> MlflowServer:
     return MlflowServer(
-        postgres.create_database(database), where / "mlartifacts", where / "mlflow-server.log"
+        postgres.create_database(database),
+        where / "mlartifacts",
+        where / "mlflow-server.log",
+        auth_database_uri=postgres.create_database(f"{database}_auth"),
     )
 
 
@@ -75,14 +107,23 @@ def tracking_server(
     postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[MlflowServer]:
     with _server(postgres, "tracking", tmp_path_factory.mktemp("server")) as server:
-        _bootstrap(server.url)
+        _bootstrap(server)
         yield server
 
 
 @pytest.fixture(scope="session")
 def served(tracking_server: MlflowServer, tmp_path_factory: pytest.TempPathFactory) -> ServedRun:
     home = tmp_path_factory.mktemp("served-home")
-    r = glassbox(home, "run", "training", "-p", "seed=42", MLFLOW_TRACKING_URI=tracking_server.url)
+    r = glassbox(
+        home,
+        "run",
+        "training",
+        "-p",
+        "seed=42",
+        MLFLOW_TRACKING_URI=tracking_server.url,
+        timeout=PIPELINE_TIMEOUT,
+        **_as(PIPELINE_USER),
+    )
     assert r.returncode == 0, (
         f"{r.stdout[-4000:]}\n{r.stderr[-4000:]}\n{tracking_server.log_tail()}"
     )
@@ -115,6 +156,151 @@ def _one_run_per_step(client: Any, uid: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def steps(served: ServedRun) -> dict[str, Any]:
     return _one_run_per_step(served.client(), served.uid)
+
+
+# 0. Users and permissions (MLflow's basic-auth app) -----------------------------------------
+
+
+def test_bootstrap_gives_the_pipeline_user_edit_on_the_registry_and_nothing_more(
+    tracking_server: MlflowServer,
+) -> None:
+    import mlflow
+    from mlflow.server.auth.client import AuthServiceClient
+
+    auth = AuthServiceClient(tracking_server.url)
+    user = auth.get_user(PIPELINE_USER[0])
+    assert not user.is_admin
+    client = mlflow.MlflowClient(tracking_uri=tracking_server.url)
+    for name in ("glassbox-car-loan", "glassbox-car-loan-monitoring"):
+        experiment_id = client.get_experiment_by_name(name).experiment_id
+        found = auth.get_user_permission(PIPELINE_USER[0], "experiment", experiment_id)
+        assert found.permission == "EDIT", name
+    model = auth.get_user_permission(PIPELINE_USER[0], "registered_model", "car-loan-default")
+    assert model.permission == "EDIT"
+    # basic_auth.ini's default_permission: anything else stays out of the user's reach
+    other = client.create_experiment("glassbox-admins-only")
+    assert auth.get_user_permission(PIPELINE_USER[0], "experiment", other).permission == (
+        "NO_PERMISSIONS"
+    )
+
+
+def test_the_pipeline_runs_as_its_own_user(
+    served: ServedRun, steps: dict[str, Any], tracking_server: MlflowServer
+) -> None:
+    """Every run of the pipeline was created by glassbox-pipeline: the server records the
+    authenticated user as the run's user."""
+    runs = _workflow_runs(served.client(), served.uid)
+    assert {r.info.user_id for r in runs} == {PIPELINE_USER[0]}
+    assert len(runs) == len(steps) + 1
+
+
+def _refused_training_run(server: MlflowServer, user: tuple[str, str], home: Path) -> str:
+    """``glassbox run training`` as ``user``: it stops before anything runs; its stderr."""
+    before = len(_all_runs(server))
+    r = glassbox(home, "run", "training", MLFLOW_TRACKING_URI=server.url, **_as(user), timeout=300)
+    assert r.returncode != 0
+    assert "Traceback" not in r.stdout + r.stderr
+    assert len(_all_runs(server)) == before  # nothing started
+    return r.stderr.strip()
+
+
+def test_a_wrong_password_stops_the_pipeline_with_one_clear_line(
+    tracking_server: MlflowServer, tmp_path: Path
+) -> None:
+    wrong = (PIPELINE_USER[0], "not-the-password")
+    assert _refused_training_run(tracking_server, wrong, tmp_path) == (
+        f"error: the tracking server {tracking_server.url} rejected the credentials of user "
+        f"'{PIPELINE_USER[0]}' ($MLFLOW_TRACKING_USERNAME) while reading experiment "
+        "'glassbox-car-loan' (HTTP 401): check $MLFLOW_TRACKING_USERNAME and "
+        "$MLFLOW_TRACKING_PASSWORD"
+    )
+
+
+VIEWER = ("glassbox-viewer", "viewer-secret-for-tests")
+
+
+@pytest.fixture(scope="module")
+def viewer(tracking_server: MlflowServer) -> tuple[str, str]:
+    """A user granted READ on the training experiment and the model (an analyst)."""
+    import mlflow
+    from mlflow.server.auth.client import AuthServiceClient
+
+    auth = AuthServiceClient(tracking_server.url)
+    auth.create_user(*VIEWER)
+    client = mlflow.MlflowClient(tracking_uri=tracking_server.url)
+    experiment_id = client.get_experiment_by_name("glassbox-car-loan").experiment_id
+    auth.grant_user_permission(VIEWER[0], "experiment", experiment_id, "READ")
+    auth.grant_user_permission(VIEWER[0], "registered_model", "car-loan-default", "READ")
+    return VIEWER
+
+
+def test_a_user_who_may_only_read_reads_the_record_but_cannot_write(
+    served: ServedRun, viewer: tuple[str, str], tracking_server: MlflowServer
+) -> None:
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from glassbox.server import credentials
+
+    with credentials(viewer):
+        client = mlflow.MlflowClient(tracking_uri=tracking_server.url)
+        runs = _workflow_runs(client, served.uid)
+        assert len(runs) == len(recorded.STEPS) + 1
+        experiment_id = runs[0].info.experiment_id
+        attempts = {
+            "create a run": lambda: client.create_run(experiment_id),
+            "tag a run": lambda: client.set_tag(runs[0].info.run_id, "tampered", "yes"),
+            "move the champion alias": lambda: client.set_registered_model_alias(
+                "car-loan-default", "champion", "1"
+            ),
+        }
+        for what, attempt in attempts.items():
+            with pytest.raises(MlflowException) as denied:
+                attempt()
+            assert denied.value.error_code == "PERMISSION_DENIED", what
+    assert "tampered" not in served.client().get_run(runs[0].info.run_id).data.tags
+
+
+def test_a_read_only_user_is_stopped_before_the_pipeline_starts(
+    viewer: tuple[str, str], tracking_server: MlflowServer, tmp_path: Path
+) -> None:
+    assert _refused_training_run(tracking_server, viewer, tmp_path) == (
+        f"error: the tracking server {tracking_server.url} gives user '{viewer[0]}' "
+        "($MLFLOW_TRACKING_USERNAME) READ on experiment 'glassbox-car-loan'; the pipeline "
+        "writes there and needs EDIT (registry.yaml pipeline_permission, granted by "
+        "`python -m glassbox.server bootstrap`)"
+    )
+
+
+def test_a_step_denied_by_the_server_fails_permanently_with_one_line(
+    viewer: tuple[str, str], tracking_server: MlflowServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a cluster each step is its own pod: there, the step's first write is refused and
+    becomes a TrackingError (exit 2: the retryStrategy does not retry it)."""
+    from glassbox.errors import TrackingError
+    from glassbox.server import credentials
+    from glassbox.tracking import step_run
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_server.url)
+    with (
+        credentials(viewer),
+        pytest.raises(TrackingError) as denied,
+        step_run("extract", seed=1),
+    ):
+        pytest.fail("the step body must not run")
+    assert str(denied.value).startswith(
+        f"the tracking server {tracking_server.url} denied user '{viewer[0]}' "
+        "($MLFLOW_TRACKING_USERNAME) while starting the MLflow run of step extract "
+        "(HTTP 403 PERMISSION_DENIED)"
+    )
+
+
+def _all_runs(server: MlflowServer) -> list[Any]:
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=server.url)
+    experiment = client.get_experiment_by_name("glassbox-car-loan")
+    return list(client.search_runs([experiment.experiment_id], max_results=5000))
 
 
 # 1. The training pipeline against the server -------------------------------------------------
@@ -183,7 +369,13 @@ def test_lineage_command_reads_the_chain_from_the_server(
     served: ServedRun, steps: dict[str, Any]
 ) -> None:
     score_id = steps["score"].info.run_id
-    r = glassbox(served.home, "lineage", score_id, MLFLOW_TRACKING_URI=served.server_url)
+    r = glassbox(
+        served.home,
+        "lineage",
+        score_id,
+        MLFLOW_TRACKING_URI=served.server_url,
+        **_as(PIPELINE_USER),
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(f"score  run {score_id}")
     ids = {s: steps[s].info.run_id for s in ("score", "train", "transform", "extract")}
@@ -223,7 +415,7 @@ def _write(
     from mlflow.entities import Metric, Param
 
     run_id = str(client.create_run(experiment_id, run_name=f"writer-{writer}").info.run_id)
-    start.wait(timeout=120)
+    start.wait(timeout=600)
     for k in range(SINGLE_PARAMS):
         client.log_param(run_id, f"single.{k}", f"{writer}-{k}")
     client.log_batch(
@@ -405,7 +597,7 @@ def test_server_killed_during_train_the_retried_step_resumes_the_same_run(
     import mlflow
 
     with _server(postgres, "restart", tmp_path) as server:
-        _bootstrap(server.url)
+        _bootstrap(server)
         home, out, err = tmp_path / "home", tmp_path / "pipeline.out", tmp_path / "pipeline.err"
         # No silent client retries: a request to the dead server fails the step, and the
         # template's retryStrategy (backoff 10 s) runs it again.
@@ -414,6 +606,7 @@ def test_server_killed_during_train_the_retried_step_resumes_the_same_run(
             MLFLOW_TRACKING_URI=server.url,
             MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
             MLFLOW_HTTP_REQUEST_TIMEOUT="15",
+            **_as(PIPELINE_USER),
         )
         with out.open("wb") as stdout, err.open("wb") as stderr:
             pipeline = subprocess.Popen(
@@ -426,7 +619,7 @@ def test_server_killed_during_train_the_retried_step_resumes_the_same_run(
             )
         try:
             outage = _kill_server_during_train(server, pipeline, err)
-            returncode = pipeline.wait(timeout=900)
+            returncode = pipeline.wait(timeout=PIPELINE_TIMEOUT)
         finally:
             if pipeline.poll() is None:
                 stop_group(pipeline, signal.SIGTERM, grace=30.0)

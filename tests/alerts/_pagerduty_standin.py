@@ -1,4 +1,7 @@
-"""A PagerDuty Events API v2 checker written from the API reference (send an alert event)."""
+"""STAND-IN: a PagerDuty Events API v2 checker written from the API reference, kept because no
+vendor schema or validator is on PyPI: PagerDuty's official `pagerduty` package (7.x, the successor
+of `pdpyras`) builds and sends events but only checks `event_action` and `dedup_key`; the Events
+v2 OpenAPI document is not published as a package."""
 
 from __future__ import annotations
 
