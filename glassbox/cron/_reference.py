@@ -97,10 +97,10 @@ def load_reference(model_name: str, alias: str) -> Reference:
     from glassbox import registry
 
     champion = registry.require_champion(model_name, alias)
-    return reference_of_run(champion.run_id, champion.uri)
+    return reference_of_model_run(champion.run_id, champion.uri)
 
 
-def reference_of_run(model_run_id: str, model_uri: str) -> Reference:
+def reference_of_model_run(model_run_id: str, model_uri: str) -> Reference:
     """The training run behind a model version's run (``model_run_id``) and what it logged."""
     import mlflow
 

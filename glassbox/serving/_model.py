@@ -143,13 +143,13 @@ def load(ref: VersionRef, settings: ServingSettings) -> ServedModel:
 
     from glassbox import model as gm
     from glassbox import registry
-    from glassbox.cron import reference_of_run
+    from glassbox.cron import reference_of_model_run
     from glassbox.errors import GlassboxError
     from glassbox.serving._records import RecordSchema
 
     try:
         estimator = registry.load(ref.pinned_uri)
-        reference = reference_of_run(ref.run_id, ref.pinned_uri)
+        reference = reference_of_model_run(ref.run_id, ref.pinned_uri)
         experiment_id = mlflow.MlflowClient().get_run(reference.train_run_id).info.experiment_id
         contract = reference.contract(experiment_id)
         profile = reference.profile()

@@ -358,6 +358,7 @@ def _router(environ: dict[str, str]) -> Any:
 
 
 def _drift_thresholds() -> Any:
+    """The monitoring cron's thresholds (``monitoring.drift_thresholds``): same severities."""
     from glassbox.config import settings
 
-    return settings().monitoring.get("drift_thresholds")
+    return settings().monitoring.drift_thresholds

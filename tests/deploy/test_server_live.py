@@ -116,7 +116,11 @@ def test_apply_registry_creates_everything_and_is_idempotent(server: Server, cli
     second = apply_registry(client, registry)
     assert first == second
     names = {spec.name for spec in registry.experiments}
-    assert {"glassbox-car-loan", "glassbox-car-loan-monitoring", "glassbox-car-loan-serving"} <= names
+    assert {
+        "glassbox-car-loan",
+        "glassbox-car-loan-monitoring",
+        "glassbox-car-loan-serving",
+    } <= names
     assert set(first.experiment_ids) == names
     for spec in registry.experiments:
         experiment = client.get_experiment_by_name(spec.name)
