@@ -95,9 +95,11 @@ class Endpoints:
         except Exception as exc:  # a bug: answer 500 without a traceback, log it
             log.exception("unexpected error in /%s", endpoint)
             call.error = RequestError(
-                500, "internal_error", f"internal error ({type(exc).__name__})",
+                500,
+                "internal_error",
+                f"internal error ({type(exc).__name__})",
                 error_type="model_error",
-            )  # fmt: skip
+            )
             response = error_response(call.error)
         finally:
             if batcher is not None:
@@ -187,7 +189,7 @@ class Endpoints:
         s, error, job = self.s, call.error, call.job
         model = call.result.model.ref if call.result is not None else None
         labels = (model.name, model.version) if model is not None else None
-        s.metrics.request(call.endpoint, call.status, call.seconds, model=labels)
+        s.metrics.request(f"/{call.endpoint}", call.status, call.seconds, model=labels)
         server_error = call.status >= 500 and error is not None and error.error_type != NOT_READY
         if error is not None:
             s.metrics.error(error.error_type)
@@ -217,12 +219,18 @@ class Endpoints:
             entry["error"] = {"code": error.code, "type": error.error_type, "field": error.field}
         if s.tracing is not None and s.tracing.enabled:
             attributes = {f"glassbox.{k}": v for k, v in shared.items() if k != "status"}
-            attributes |= {"http.request.method": "POST", "url.path": path,
-                           "http.response.status_code": call.status}  # fmt: skip
+            attributes |= {
+                "http.request.method": "POST",
+                "url.path": path,
+                "http.response.status_code": call.status,
+            }
             trace_id, span_id = s.tracing.record(
-                f"POST {path}", (call.start_ns, time.time_ns()), request.headers, attributes,
+                f"POST {path}",
+                (call.start_ns, time.time_ns()),
+                request.headers,
+                attributes,
                 error=error.code if error else None,
-            )  # fmt: skip
+            )
             entry |= {"trace_id": trace_id, "span_id": span_id}
         s.access_log.write(entry)
 
@@ -231,11 +239,11 @@ class Endpoints:
     async def drift(self, request: Request) -> Response:
         s = self.s
         if s.drift is None or s.model is None:
-            return self._not_ready("drift")
+            return self._not_ready("/drift")
         live = await s.refresh()
         assert live is not None
         body = live.to_json(s.settings.drift.window_rows, s.settings.drift.min_rows)
-        return self._ok("drift", body | {"model": s.model.info()})
+        return self._ok("/drift", body | {"model": s.model.info()})
 
     async def latency(self, request: Request) -> Response:
         s, slo = self.s, self.s.settings.slo
@@ -244,24 +252,24 @@ class Endpoints:
             "monitored": summary_json(s.reported.summary(), slo.p95_ms, slo.p99_ms),
             "window_requests": slo.window_requests,
         }
-        return self._ok("latency", body | {"model": s.model.info() if s.model else None})
+        return self._ok("/latency", body | {"model": s.model.info() if s.model else None})
 
     async def alerts(self, request: Request) -> Response:
         s = self.s
         if s.board is None:
-            return self._not_ready("alerts")
-        return self._ok("alerts", {"alerts": s.alerts(), "evaluated_at": time.time()})
+            return self._not_ready("/alerts")
+        return self._ok("/alerts", {"alerts": s.alerts(), "evaluated_at": time.time()})
 
     async def health(self, request: Request) -> Response:
-        return self._ok("health", {"status": "ok"})
+        return self._ok("/health", {"status": "ok"})
 
     async def ready(self, request: Request) -> Response:
         s = self.s
         if s.ready and s.model is not None:
             body = {"status": "ready", "model": s.model.info(), "run_id": s.run.run_id}
-            return self._ok("ready", body)
+            return self._ok("/ready", body)
         reason = s.failure or ("shutting down" if s.batcher and s.batcher.closing else "loading")
-        return self._count("ready", respond(503, {"status": "not_ready", "reason": reason}))
+        return self._count("/ready", respond(503, {"status": "not_ready", "reason": reason}))
 
     async def metrics(self, request: Request) -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST
@@ -269,51 +277,39 @@ class Endpoints:
         if self.s.uploader is not None:
             self.s.metrics.segments(pending=self.s.uploader.pending())
         body = await asyncio.to_thread(self.s.metrics.exposition)
-        return self._count("metrics", Response(body, media_type=CONTENT_TYPE_LATEST))
+        return self._count("/metrics", Response(body, media_type=CONTENT_TYPE_LATEST))
 
     async def reload(self, request: Request) -> Response:
+        """Check the followed alias now (off unless ``GLASSBOX_SERVING_ADMIN_TOKEN`` is set)."""
         token = os.environ.get(ADMIN_TOKEN_ENV, "")
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not token:
-            return self._count(
-                "admin",
-                respond(404, _nf(f"admin endpoints are off: set {ADMIN_TOKEN_ENV} to enable them")),
+            error = RequestError(
+                404,
+                "not_found",
+                f"admin endpoints are off: set {ADMIN_TOKEN_ENV} to enable them",
+                error_type=NOT_FOUND,
             )
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return self._count(
-                "admin",
-                respond(
-                    401,
-                    {
-                        "error": {
-                            "type": "unauthorized",
-                            "code": "bad_token",
-                            "message": "Authorization: Bearer <token> expected",
-                        }
-                    },
-                ),
+        elif not hmac.compare_digest(given.encode(), token.encode()):
+            error = RequestError(
+                401,
+                "bad_token",
+                "Authorization: Bearer <token> expected",
+                error_type="unauthorized",
             )
-        if self.s.follower is None:
-            return self._count(
-                "admin",
-                respond(
-                    409,
-                    {
-                        "error": {
-                            "type": "invalid_input",
-                            "code": "not_following",
-                            "message": "this server serves a pinned version, not an alias",
-                        }
-                    },
-                ),
+        elif self.s.follower is None:
+            error = RequestError(
+                409, "not_following", "this server serves a pinned version, not an alias"
             )
-        self.s.follower.poke()
-        return self._count("admin", respond(202, {"status": "checking the alias"}))
+        else:
+            self.s.follower.poke()
+            return self._count("/admin/reload", respond(202, {"status": "checking the alias"}))
+        return self._count("/admin/reload", error_response(error))
 
     async def index(self, request: Request) -> Response:
         s = self.s
         return self._ok(
-            "index",
+            "/",
             {
                 "service": "glassbox serve",
                 "model": s.model.info() if s.model else None,

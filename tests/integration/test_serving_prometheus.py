@@ -189,7 +189,7 @@ def test_latency_and_error_alerts_fire_in_prometheus_for_the_faulty_servers_only
         found["healthy_p95"] = _query(
             base,
             "histogram_quantile(0.95, sum by (le) (rate(glassbox_serving_request_duration_seconds_"
-            'bucket{endpoint="predict",model_version="1"}[5m])))',
+            'bucket{endpoint="/predict",model_version="1"}[5m])))',
         )
         targets = httpx.get(f"{base}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
     finally:

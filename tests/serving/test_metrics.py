@@ -39,8 +39,8 @@ def test_the_agreed_families_are_catalogued_with_their_labels() -> None:
 def test_observations_are_exposed_with_the_model_labels() -> None:
     metrics = ServingMetrics()
     metrics.set_model(*MODEL, "f" * 64, "champion")
-    metrics.request("predict", 200, 0.012)
-    metrics.request("predict", 422, 0.001)
+    metrics.request("/predict", 200, 0.012)
+    metrics.request("/predict", 422, 0.001)
     metrics.error("invalid_input")
     metrics.predictions("ok", 3, MODEL)
     metrics.batch(MODEL, 3, np.array([0.1, 0.55, 0.97]))
@@ -55,13 +55,13 @@ def test_observations_are_exposed_with_the_model_labels() -> None:
     def value(name: str, **labels: str) -> float:
         return samples[(name, tuple(sorted((*model, *labels.items()))))]
 
-    assert value("glassbox_serving_requests_total", endpoint="predict", code="422") == 1
+    assert value("glassbox_serving_requests_total", endpoint="/predict", code="422") == 1
     assert value("glassbox_serving_errors_total", type="invalid_input") == 1
     assert value("glassbox_serving_predictions_total", status="ok") == 3
     assert value("glassbox_serving_prediction_score_bucket", le="0.6") == 2
     assert value("glassbox_serving_batch_size_count") == 1
     assert (
-        value("glassbox_serving_request_duration_seconds_bucket", endpoint="predict", le="0.025")
+        value("glassbox_serving_request_duration_seconds_bucket", endpoint="/predict", le="0.025")
         == 2
     )
     info = (("alias", "champion"), ("fingerprint", "f" * 64), *model)
@@ -73,9 +73,9 @@ def test_a_new_version_takes_over_the_labels_and_the_info_gauge() -> None:
     metrics = ServingMetrics()
     metrics.set_model("m", "1", "a" * 64, "champion")
     metrics.set_model("m", "2", "b" * 64, "champion")
-    metrics.request("predict", 200, 0.01)
+    metrics.request("/predict", 200, 0.01)
     text = metrics.exposition().decode()
-    labels = 'code="200",endpoint="predict",model_name="m",model_version="2"'
+    labels = 'code="200",endpoint="/predict",model_name="m",model_version="2"'
     assert f"glassbox_serving_requests_total{{{labels}}} 1.0" in text
     assert 'model_version="1"} 0.0' in text and 'model_version="2"} 1.0' in text
 
