@@ -104,13 +104,13 @@ class BatchProcessor:
 
     def process(self, jobs: list[Job]) -> BatchOutcome:
         model = jobs[0].model
-        frame = pd.DataFrame(
-            {
-                name: np.concatenate([job.records.columns[name] for job in jobs])
-                for name in model.features
-            },
-            copy=False,
-        )
+        columns = {
+            name: np.concatenate([job.records.columns[name] for job in jobs])
+            if len(jobs) > 1
+            else jobs[0].records.columns[name]
+            for name in model.features
+        }
+        frame = pd.DataFrame(columns, copy=False)
         try:
             proba, label = self._predict(model, frame, jobs)
         except Exception as exc:
@@ -129,7 +129,7 @@ class BatchProcessor:
             )
             return BatchOutcome(jobs, None, error)
         try:
-            hashes, durable = self._audit(model, frame, proba, label, jobs)
+            hashes, durable = self._audit(model, columns, proba, label, jobs)
         except AuditError as exc:
             error = RequestError(500, "audit_error", f"audit failed: {exc}", error_type=AUDIT_ERROR)
             return BatchOutcome(jobs, None, error)
@@ -164,7 +164,7 @@ class BatchProcessor:
     def _audit(
         self,
         model: ServedModel,
-        frame: pd.DataFrame,
+        features: dict[str, np.ndarray],
         proba: np.ndarray,
         label: np.ndarray,
         jobs: list[Job],
@@ -175,7 +175,6 @@ class BatchProcessor:
         stamps = np.concatenate([np.full(job.records.n, job.event_time) for job in jobs])
         callers = [job.caller for job in jobs for _ in range(job.records.n)]
         requests = [job.request_id for job in jobs for _ in range(job.records.n)]
-        features = {name: frame[name].to_numpy() for name in model.features}
         hashes, future = self.audit_log.append(
             model.identity,
             features=features,
