@@ -25,8 +25,9 @@ class BatchingSettings(_Section):
     max_wait_ms: float = Field(
         2.0,
         ge=0,
-        description="how long a batch may wait for requests already being received (never "
-        "when nothing else is arriving)",
+        description="how long a batch may wait for more requests while some are on their way "
+        "(being read, or their callers waiting for an earlier answer); a lone request never "
+        "waits",
     )
     max_queue_rows: int = Field(
         8192, ge=1, description="rows waiting for the model; beyond it: 503 overloaded"
