@@ -296,6 +296,31 @@ def mlflow_server(
 
 
 @app.command()
+def serve(
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="models:/NAME@ALIAS (resolved once, then followed) or models:/NAME/VERSION; "
+            "default models:/<tracking.registered_model>@<tracking.champion_alias>"
+        ),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="default: serving.host (127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="default: serving.port (8080)")] = None,
+) -> None:
+    """Serve a registered model online with a live glass-box record (docs/serving.md).
+
+    POST /predict and /monitor; GET /drift, /latency, /alerts, /health, /ready, /metrics.
+    Every prediction is audited before it is answered; SIGTERM drains and closes the audit."""
+    from glassbox.serving import serve as run_server
+
+    try:
+        code = run_server(model, host, port)
+    except GlassboxError as exc:
+        _fail(str(exc))
+    raise typer.Exit(code)
+
+
+@app.command()
 def config(
     schema: Annotated[bool, typer.Option("--schema", help="print the JSON schema")] = False,
 ) -> None:

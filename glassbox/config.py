@@ -43,6 +43,7 @@ from glassbox.alerts._settings import AlertSettings
 from glassbox.delivery._settings import DeliverySettings
 from glassbox.errors import ConfigError
 from glassbox.monitoring._config import MonitoringSettings
+from glassbox.serving._settings import ServingSettings
 
 DEFAULT_CONFIG = Path("mlruns_config/glassbox.yaml")
 ENV_PREFIX = "GLASSBOX_"
@@ -139,6 +140,7 @@ class Settings(BaseSettings):
     model: ModelSettings = ModelSettings()
     gate: GateSettings = GateSettings()
     explain: ExplainSettings = ExplainSettings()
+    serving: ServingSettings = ServingSettings()
     pricing: dict[str, float] = Field(default_factory=lambda: {"local": 0.0})
     monitoring: MonitoringSettings = MonitoringSettings()
     alerts: AlertSettings = AlertSettings()

@@ -22,6 +22,7 @@ def test_registry_matches_the_tracking_section_of_glassbox_yaml() -> None:
         tracking.experiment,
         tracking.monitoring_experiment,
         conf.delivery.experiment,
+        conf.serving.experiment,
     }
     models = {m.name: m for m in registry.registered_models}
     assert set(models) == {tracking.registered_model}
