@@ -5,7 +5,9 @@
 ``verify_scored_file`` answer "was this prediction made on these inputs, and by which model?";
 ``log_audit`` / ``load_audit_tables`` keep audits on the score step's MLflow run;
 ``derive_prediction_ids`` gives rows without an id column deterministic ids and ``find_row``
-looks such a row up.
+looks such a row up. An online server grows a ``RunningChain`` batch by batch and logs it
+segment by segment (``log_segment`` / ``load_segment_tables``); each segment verifies like a
+batch.
 The canonical encoding is specified in docs/audit.md. Two engines write it: the reference one
 (one Python call per value) and a native one (compiled loops, same bytes) that large batches
 use, and every batch after ``warm_up()`` (servers call it at start).
@@ -27,8 +29,16 @@ from glassbox.audit._lookup import (
     verify_scored_file,
 )
 from glassbox.audit._manifest import AuditManifest, ModelIdentity
+from glassbox.audit._running import ChainRows, RunningChain, table_of
+from glassbox.audit._segments import (
+    SEGMENTS_DIR,
+    has_segments,
+    load_segment_tables,
+    log_segment,
+    logged_segments,
+    segment_batch_id,
+)
 from glassbox.audit._store import load_audit_tables, log_audit
-from glassbox.audit._stream import Auditor
 from glassbox.audit._verify import ChainProblem, ChainReport, verify_chain
 
 __all__ = [
@@ -36,19 +46,21 @@ __all__ = [
     "ENGINE_ENV",
     "HMAC_SHA256",
     "KEY_ENV",
+    "SEGMENTS_DIR",
     "SHA256",
     "TABLE_COLUMNS",
     "AuditBatch",
     "AuditError",
     "AuditManifest",
-    "Auditor",
     "ChainProblem",
     "ChainReport",
+    "ChainRows",
     "EngineInfo",
     "Hasher",
     "Location",
     "Match",
     "ModelIdentity",
+    "RunningChain",
     "ScoredFileReport",
     "build_audit",
     "canonical_record",
@@ -59,10 +71,16 @@ __all__ = [
     "engine_info",
     "find_record",
     "find_row",
+    "has_segments",
     "key_from_env",
     "load_audit_tables",
+    "load_segment_tables",
     "log_audit",
+    "log_segment",
+    "logged_segments",
     "prediction_texts",
+    "segment_batch_id",
+    "table_of",
     "verify_chain",
     "verify_scored_file",
     "warm_up",

@@ -3,7 +3,12 @@ the production window since the watermark, and the model's reference (training h
 by the model itself), all found through MLflow so the cron needs nothing but the tracking URI.
 """
 
-from glassbox.cron._reference import Reference, load_reference, reference_of_run
+from glassbox.cron._reference import (
+    Reference,
+    load_reference,
+    reference_of_model_run,
+    reference_of_run,
+)
 from glassbox.cron._state import History, history
 from glassbox.cron._window import Window, collect_window, partitions
 
@@ -15,5 +20,6 @@ __all__ = [
     "history",
     "load_reference",
     "partitions",
+    "reference_of_model_run",
     "reference_of_run",
 ]

@@ -232,33 +232,3 @@ def test_a_record_hash_from_the_native_engine_is_the_documented_sha256() -> None
     mac = hmac.new(b"example-key", data, "sha256").hexdigest()
     assert table["record_hash"].iloc[0] == mac
     assert mac == "20a52fd6e376451f726b380beb5e690c1be3bc263f1a22d9cea4abdd1e9c3f06"
-
-
-@pytest.mark.parametrize("engine", ["native", "python"])
-def test_an_auditor_chains_micro_batches_into_one_verifiable_table(
-    engine: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A server's micro-batches (1..n rows) chained as one: the rows concatenated are the
-    table build_audit makes of the whole batch, and they verify against the manifest."""
-    from glassbox.audit import Auditor, build_audit
-
-    from .helpers import FEATURES, make_batch
-
-    monkeypatch.setenv(_engine.ENGINE_ENV, engine)
-    batch, predictions = make_batch(rows=40)
-    auditor = Auditor(
-        feature_columns=FEATURES, id_column="id", timestamp_column="timestamp",
-        model=MODEL, batch_id="serve/segment-1",
-    )  # fmt: skip
-    parts, at = [], 0
-    for size in (1, 7, 16, 1, 15):
-        parts.append(auditor.add(batch.iloc[at : at + size], predictions.iloc[at : at + size]))
-        at += size
-    streamed = pd.concat(parts, ignore_index=True)
-    whole = build_audit(
-        batch, predictions, feature_columns=FEATURES, id_column="id",
-        timestamp_column="timestamp", model=MODEL, batch_id="serve/segment-1",
-    )  # fmt: skip
-    pd.testing.assert_frame_equal(streamed, whole.table, check_exact=True)
-    assert auditor.manifest() == whole.manifest
-    assert verify_chain(streamed, auditor.manifest()).ok

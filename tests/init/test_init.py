@@ -72,8 +72,8 @@ def test_init_infers_each_column_with_its_reason_and_writes_settings_that_valida
     shipped = load_settings(REPO / "mlruns_config/glassbox.yaml", environ={})
     assert s.gate == shipped.gate and s.model == shipped.model and s.pricing == shipped.pricing
     # 2000 rows → 600 held out: three NannyML reference chunks need a smaller chunk size
-    assert s.monitoring["nannyml"]["chunk_size"] == 200
-    assert s.monitoring["retrain"] == shipped.monitoring["retrain"]
+    assert s.monitoring.nannyml.chunk_size == 200
+    assert s.monitoring.retrain == shipped.monitoring.retrain
     assert "monitoring.nannyml.chunk_size: 200" in stdout
 
 
