@@ -9,6 +9,7 @@ Every text is the reference encoder's, byte for byte.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,8 @@ class Fallback(Exception):  # noqa: N818  (a signal, not an error: use the refer
 @dataclass
 class Column:
     """One column. ``kind``: float | int | event | timestamp (numeric ``values``), dict
-    (``codes`` into ``texts``), texts (one text per row), object (a Series, per chunk)."""
+    (``codes`` into ``texts``), texts (one text per row), joined (the texts of every row in
+    one ``blob``, row i at ``bounds[i]:bounds[i + 1]``), object (a Series, per chunk)."""
 
     kind: str
     where: str
@@ -47,6 +49,8 @@ class Column:
     series: pd.Series | None = None
     labels: list[str] | None = None  # ids given as strings: the ids themselves
     width: int = 32  # bytes per numeric cell (a float/int text is at most 24)
+    blob: bytes = b""
+    bounds: np.ndarray | None = None
 
     def dictionary(self, lo: int, hi: int) -> tuple[np.ndarray, list[bytes]]:
         """Codes of rows lo..hi and the texts they index."""
@@ -133,9 +137,7 @@ def column(series: pd.Series, where: str) -> Column:
         return Column("timestamp", where, values=micros, missing=missing, width=64)
     kind = dtype.kind if isinstance(dtype, np.dtype) else ""
     if kind == "f":
-        values = series.to_numpy(dtype=np.float64)
-        huge = np.abs(values[np.isfinite(values)]) >= 9.2e18  # integers beyond int64: long
-        return Column("float", where, values=values, width=320 if huge.any() else 32)
+        return float_column(series.to_numpy(dtype=np.float64), where)
     if kind == "i" or (kind == "u" and (len(series) == 0 or series.max() <= np.iinfo("i8").max)):
         return Column("int", where, values=series.to_numpy(dtype=np.int64))
     if kind == "b":
@@ -147,6 +149,27 @@ def column(series: pd.Series, where: str) -> Column:
         codes[codes < 0] = len(texts)
         return Column("dict", where, codes=codes, texts=[*texts, b"null"])
     return Column("object", where, series=series)
+
+
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
+
+
+def quoted_column(texts: list[str], where: str) -> Column:
+    """Strings as their quoted JSON texts (ids given as strings): one join, no object per
+    row, when no text needs escaping and all are ASCII; the reference ``quote`` otherwise."""
+    joined = "".join(texts)
+    if not joined.isascii() or _ESCAPED.search(joined):
+        return texts_column([quote(t) for t in texts], where, texts)
+    bounds = np.zeros(len(texts) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 2, out=bounds[1:])
+    blob = ('"' + '""'.join(texts) + '"').encode("ascii") if texts else b""
+    return Column("joined", where, blob=blob, bounds=bounds, labels=texts)
+
+
+def float_column(values: np.ndarray, where: str) -> Column:
+    """float64 values; integral ones beyond int64 get long cells."""
+    huge = np.abs(values[np.isfinite(values)]) >= 9.2e18
+    return Column("float", where, values=values, width=320 if huge.any() else 32)
 
 
 def texts_column(texts: list[str], where: str, labels: list[str] | None = None) -> Column:

@@ -144,10 +144,12 @@ def info() -> EngineInfo:
     return EngineInfo(setting(), _status or "not loaded", path)
 
 
-def use_native(rows: int) -> bool:
-    """Whether a batch of ``rows`` rows goes through the native engine."""
+def use_native(rows: int, smallest: int = 0) -> bool:
+    """Whether a batch of ``rows`` rows goes through the native engine (under ``auto``, not
+    when it has fewer than ``smallest`` rows: its fixed cost per call would exceed the
+    reference engine's whole cost)."""
     choice = setting()
-    if choice == "python":
+    if choice == "python" or (choice == "auto" and rows < smallest):
         return False
     cold = rows >= COLD_MIN_ROWS or (rows >= AUTO_MIN_ROWS and compiled())
     if choice == "native" or _status == "ready" or (_status is None and cold):

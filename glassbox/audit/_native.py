@@ -77,28 +77,72 @@ def plan(
     timestamp_column: str,
     fingerprint: str,
 ) -> Plan:
-    from glassbox.audit._kernels import PREV, SEQ
-
     ids = cells.id_column(batch[id_column], id_column)
     events = cells.event_column(batch[timestamp_column], timestamp_column, ids)
     names = check_mapping_columns(batch, feature_columns, "features")
     features = [cells.column(batch[c], f"features column '{c}'") for c in names]
     parts, pred_names = _prediction_columns(predictions, len(batch))
+    keys = (ids, events, id_column, len(batch))
+    return _plan_of(keys, (names, features), (pred_names, parts), fingerprint)
+
+
+def columns_plan(
+    features: dict[str, np.ndarray],
+    ids: list[str],
+    micros: np.ndarray,
+    predictions: dict[str, np.ndarray],
+    fingerprint: str,
+) -> Plan:
+    """The plan of a batch given as columns (``RunningChain.extend``): ids already as their
+    texts, event times as int64 UTC microseconds, predictions as a mapping {name: values}."""
+    where = "prediction_id"
+    id_col = cells.quoted_column(ids, where)
+    events = Column("event", "event timestamps", values=micros, missing=np.zeros(len(ids), bool))
+    feats = [_array_column(v, f"features column '{c}'") for c, v in features.items()]
+    parts = [_array_column(v, f"predictions column '{c}'") for c, v in predictions.items()]
+    keys = (id_col, events, where, len(ids))
+    return _plan_of(keys, (list(features), feats), (list(predictions), parts), fingerprint)
+
+
+def _array_column(values: np.ndarray, where: str) -> Column:
+    """A column given as an array: float64 and int64 ones as they are, others as a Series."""
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        if values.dtype == np.float64:
+            return cells.float_column(values, where)
+        if values.dtype == np.int64:
+            return Column("int", where, values=values)
+    return cells.column(pd.Series(values), where)
+
+
+def _plan_of(
+    keys: tuple[Column, Column, str, int],
+    features: tuple[list[str], list[Column]],
+    predictions: tuple[list[str] | None, list[Column]],
+    fingerprint: str,
+) -> Plan:
+    """The record, prediction and chain templates over the keys (ids, event times, id column
+    name, rows), the feature columns and the prediction columns (named: a mapping per row;
+    unnamed: one value per row)."""
+    from glassbox.audit._kernels import PREV, SEQ
+
+    ids, events, id_column, rows = keys
+    names, feats = features
+    pred_names, parts = predictions
     columns = [events, ids, Column("assembled", "predictions"), Column("hashes", "record_hash")]
-    columns += features + parts
+    columns += feats + parts
     lits: list[bytes] = []
     q = '"' if ids.kind == "int" else ""  # integer ids are digits: the template quotes them
     record = _Template(lits).text('{"event_timestamp":"').col(TS).text('","features":')
     record.mapping(names, 4).text(',"model_fingerprint":' + quote(fingerprint))
     record.text(',"prediction":').col(PRED).text(',"prediction_id":' + q).col(PID)
     record.text(f'{q},"v":{ENCODING_VERSION}}}')
-    p0 = 4 + len(features)
+    p0 = 4 + len(feats)
     prediction = _Template(lits)
     prediction.col(p0) if pred_names is None else prediction.mapping(pred_names, p0)
     chain = _Template(lits).text('["').col(PREV).text('",').col(SEQ).text(',"').col(RH)
     chain.text('",' + q).col(PID).text(q + ',"').col(TS).text('",').col(PRED).text("]")
     templates = (record.array(), prediction.array(), chain.array())
-    return Plan(columns, *templates, lits, len(batch), id_column)
+    return Plan(columns, *templates, lits, rows, id_column)
 
 
 def _prediction_columns(predictions: Any, rows: int) -> tuple[list[Column], list[str] | None]:
@@ -141,6 +185,9 @@ def _dictionaries(plan: Plan, lo: int, hi: int, starts: np.ndarray, ends: np.nda
         if col.kind in NUMERIC or col.kind in ("assembled", "hashes"):
             longest[c] = col.width if col.kind == "float" else _LONGEST.get(col.kind, 64)
             continue
+        if col.kind == "joined":
+            pos, longest[c] = _joined(col, (lo, hi), (starts[:, c], ends[:, c], pos), blobs)
+            continue
         codes, texts = col.dictionary(lo, hi)
         at = np.cumsum([pos, *(len(t) for t in texts)]).astype(np.int64)
         starts[:, c], ends[:, c] = at[:-1][codes], at[1:][codes]
@@ -151,6 +198,19 @@ def _dictionaries(plan: Plan, lo: int, hi: int, starts: np.ndarray, ends: np.nda
     where = [NUM if c.kind in NUMERIC else kinds.get(c.kind, DICT) for c in plan.columns]
     bufs = [dbuf.copy(), dbuf, dbuf, dbuf]  # the others are set once filled
     return Chunk(lo, starts, ends, bufs, lits, np.array(where, np.int64), longest)
+
+
+def _joined(
+    col: Column, rows: tuple[int, int], cells_at: tuple[np.ndarray, np.ndarray, int], blobs: list
+) -> tuple[int, int]:
+    """Rows lo..hi of a joined column appended to the blobs at ``pos``; (new pos, longest)."""
+    assert col.bounds is not None
+    (lo, hi), (starts, ends, pos) = rows, cells_at
+    bounds = col.bounds[lo : hi + 1]
+    at = bounds - bounds[0] + pos
+    starts[:], ends[:] = at[:-1], at[1:]
+    blobs.append(col.blob[int(bounds[0]) : int(bounds[-1])])
+    return int(at[-1]), int(np.diff(bounds).max(initial=0))
 
 
 def _numeric(plan: Plan, chunk: Chunk, hi: int) -> None:

@@ -114,9 +114,16 @@ def _columns(plan: Plan) -> dict[str, Any]:
     return out
 
 
-def run(plan: Plan, engine: Engine, genesis: str, seq0: int = 0) -> dict[str, Any]:
+def run(
+    plan: Plan,
+    engine: Engine,
+    genesis: str,
+    seq0: int = 0,
+    side: Callable[[Plan], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Every column of the audit table (arrow strings or arrays) and ``root``: the chain
-    starts after ``genesis`` (or a previous batch's last link) at seq ``seq0``."""
+    starts after ``genesis`` (or a previous batch's last link) at seq ``seq0``. ``side``
+    builds the other columns (default: the table's ids, checked unique, and event times)."""
     import pyarrow as pa
 
     n = plan.rows
@@ -129,6 +136,8 @@ def run(plan: Plan, engine: Engine, genesis: str, seq0: int = 0) -> dict[str, An
     def stage(lo: int, hi: int) -> Chunk:
         return engine.records(plan, prepare(plan, lo, hi))
 
+    side = side or _columns
+
     def collect(chunk: Chunk) -> None:
         engine.chain(plan, chunk, (prev, seq0), chain)
         assert chunk.offsets is not None
@@ -138,12 +147,12 @@ def run(plan: Plan, engine: Engine, genesis: str, seq0: int = 0) -> dict[str, An
     if len(bounds) <= 1:  # a micro-batch: no threads
         for lo, hi in bounds:
             collect(stage(lo, hi))
-        out = _columns(plan)
+        out = side(plan)
     else:
         with ThreadPoolExecutor(2, thread_name_prefix="glassbox-audit") as pool:
-            side: Future[dict[str, Any]] = pool.submit(_columns, plan)
+            others: Future[dict[str, Any]] = pool.submit(side, plan)
             _pipeline(pool, bounds, stage, collect)
-            out = side.result()
+            out = others.result()
     out["prediction"] = pa.chunked_array(preds, pa.large_string())
     out["record_hash"] = pa.chunked_array(hashes, pa.large_string())
     out["chain_hash"] = _hexes(chain, n)

@@ -124,6 +124,7 @@ class Service:
             model = await asyncio.to_thread(load, self.prepared.ref, self.settings)
             await self._on_model_thread(self._set_threads)
             await self._on_model_thread(model.warm_up)
+            await asyncio.to_thread(_warm_up_audit)
             run_id = await asyncio.to_thread(self.run.start, model, self.prepared.uri, host, port)
         except Exception as exc:  # the server exits 1 with this reason (``on_tick``)
             self.failure = f"{type(exc).__name__}: {exc}"
@@ -362,3 +363,12 @@ def _drift_thresholds() -> Any:
     from glassbox.config import settings
 
     return settings().monitoring.drift_thresholds
+
+
+def _warm_up_audit() -> None:
+    """Load the audit's native engine (compiled loops, checked against the reference engine)
+    before the first batch, so every batch large enough for it takes it (docs/audit.md)."""
+    from glassbox import audit
+
+    if audit.engine_info().setting != "python":
+        log.info("glassbox serve: %s", audit.warm_up().summary())
