@@ -77,7 +77,7 @@ test-e2e *ARGS: setup
 
 # benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy,
 # canary analysis over repeated trials (false rollbacks, detection), glassbox serve vs MLflow's
-# scoring server
+# scoring server, the audit engine vs hashlib and predict_proba
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
@@ -85,6 +85,12 @@ bench *ARGS: setup
     {{py}} bench/false_alarms.py
     {{py}} bench/canary.py {{ARGS}}
     {{py}} bench/serve.py
+    {{py}} bench/audit.py
+
+# benchmark the audit: build_audit and glassbox serve's hashing on 1M predictions, against
+# hashlib on the same pre-encoded records and the model's predict_proba (one run)
+bench-audit *ARGS: setup
+    {{py}} bench/audit.py {{ARGS}}
 
 # benchmark glassbox serve against MLflow's scoring server (same model, same load, one run)
 bench-serve *ARGS: setup
