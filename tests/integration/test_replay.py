@@ -20,12 +20,21 @@ def report(r: object) -> ReplayReport:
     return ReplayReport.model_validate_json(r.stdout)  # type: ignore[attr-defined]
 
 
+def replay(home: PipelineRun, run_id: str, *args: str) -> PipelineRun:
+    """`glassbox replay RUN_ID ...`. When the session's pipeline ran on a working tree with
+    uncommitted changes (a developer's; CI's clone is clean) the replay is told to take the
+    commit anyway: what these tests check is the commit's code and the stored inputs."""
+    recorded = home.client().get_run(run_id)
+    dirty = recorded.data.tags.get("glassbox.git.dirty") == "true"
+    return glassbox(home.home, "replay", run_id, *args, *(["--allow-dirty"] if dirty else []))
+
+
 def test_replaying_score_is_identical_bit_for_bit_and_recorded_as_a_linked_run(
     trained: PipelineRun, tmp_path: Path
 ) -> None:
     home = copy_home(trained, tmp_path / "home")
     score = step_runs(home)["score"]
-    r = glassbox(home.home, "replay", score.info.run_id, "--json")
+    r = replay(home, score.info.run_id, "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     rep = report(r)
     assert rep.verdict == "identical", rep.render()
@@ -62,7 +71,7 @@ def test_an_edited_raw_input_in_the_artifact_store_is_the_first_difference(
         for d in steps["score"].inputs.dataset_inputs
         if d.dataset.name == "raw-production"
     )
-    r = glassbox(home.home, "replay", steps["score"].info.run_id, "--json")
+    r = replay(home, steps["score"].info.run_id, "--json")
     assert r.returncode == 1, r.stdout + r.stderr
     first = report(r).first_difference
     assert first is not None
@@ -71,7 +80,8 @@ def test_an_edited_raw_input_in_the_artifact_store_is_the_first_difference(
     from mlflow.data.pandas_dataset import from_pandas
 
     assert first.replayed == from_pandas(frame).digest != recorded
-    text = glassbox(home.home, "replay", steps["score"].info.run_id)
+    text = replay(home, steps["score"].info.run_id)
+    print(text.stdout)  # shown with -rP: the readable report
     assert "first difference: score: input dataset raw-production" in text.stdout
     assert f"recorded {recorded}, now {first.replayed}" in text.stdout
 
@@ -83,14 +93,14 @@ def test_a_missing_commit_or_another_lock_stops_the_replay_unless_told_to_go_on(
     client = home.client()
     transform = step_runs(home)["transform"]
     client.set_tag(transform.info.run_id, "mlflow.source.git.commit", "0" * 40)
-    missing = glassbox(home.home, "replay", transform.info.run_id)
+    missing = replay(home, transform.info.run_id)
     assert missing.returncode == 2
     assert f"commit {'0' * 40} is not in the repository" in missing.stderr
     validate = step_runs(home)["validate"]
     client.set_tag(validate.info.run_id, "glassbox.lock.sha256", "f" * 64)
-    other = glassbox(home.home, "replay", validate.info.run_id)
+    other = replay(home, validate.info.run_id)
     assert other.returncode == 2
     assert f"is not the recorded {'f' * 64} (--ignore-lock replays anyway)" in other.stderr
-    went_on = glassbox(home.home, "replay", validate.info.run_id, "--ignore-lock", "--json")
+    went_on = replay(home, validate.info.run_id, "--ignore-lock", "--json")
     assert went_on.returncode == 0, went_on.stdout + went_on.stderr
     assert "replayed anyway: --ignore-lock" in json.loads(went_on.stdout)["code"]["lock_note"]

@@ -33,7 +33,9 @@ def run(clone: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]
 def replay(clone: Path, home: Path, *args: str) -> tuple[int, ReplayReport]:
     r = run(clone, home, "replay", *args, "--json")
     assert r.returncode in (0, 1), r.stdout + r.stderr
-    return r.returncode, ReplayReport.model_validate_json(r.stdout)
+    report = ReplayReport.model_validate_json(r.stdout)
+    print(f"$ glassbox replay {' '.join(args)}   (exit {r.returncode})\n{report.render()}\n")
+    return r.returncode, report
 
 
 @pytest.fixture(scope="module")
