@@ -229,3 +229,25 @@ def test_column_names_with_percent_signs_and_quotes_hash_like_build_audit() -> N
     ids, ts, preds = ["a", "b"], stamps(2), outputs(2)
     chain = RunningChain("seg", MODEL)
     assert chain.extend(cols, ids, ts, preds).record_hash == reference_hashes(cols, ids, ts, preds)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ids=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=8, unique=True),
+    labels=st.lists(st.booleans(), min_size=8, max_size=8),
+)
+def test_any_string_ids_and_other_dtypes_hash_like_build_audit(
+    ids: list[str], labels: list[bool]
+) -> None:
+    """Ids that need escaping or are not ASCII, float32, int32, bool and category columns."""
+    n = len(ids)
+    cols = {
+        "f32": np.linspace(-1.5, 2.25, n, dtype=np.float32),
+        "i32": np.arange(n, dtype=np.int32) - 3,
+        "flag": np.array(labels[:n], dtype=bool),
+        "band": pd.Categorical(["lo", "hi"] * n)[:n],
+    }
+    ts, preds = stamps(n), outputs(n)
+    rows = RunningChain("seg", MODEL).extend(cols, ids, ts, preds)  # type: ignore[arg-type]
+    assert rows.record_hash == reference_hashes(cols, ids, ts, preds)  # type: ignore[arg-type]
+    assert rows.prediction_id == ids
