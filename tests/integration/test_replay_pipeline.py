@@ -58,6 +58,7 @@ def test_train_and_score_replay_identical(recorded: tuple[Path, PipelineRun]) ->
     assert any("model fingerprint" in i for i in rep.steps[0].identical)
 
 
+@pytest.mark.timeout(3600)  # three whole-pipeline replays: over the 900 s default on a busy machine
 def test_the_whole_pipeline_replays_identical_then_a_code_change_shows_only_with_at_head(
     recorded: tuple[Path, PipelineRun],
 ) -> None:
