@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS fired (
 CREATE INDEX IF NOT EXISTS fired_by_rule ON fired (rule, scope, at);
 """
 _BELOW = frozenset({"<", "<="})
+_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -90,16 +92,30 @@ class TriggerEngine:
         self._clock = clock or (lambda: datetime.now(UTC))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._db() as db:
-                db.executescript(_SCHEMA)
+            self._create()
         except (OSError, sqlite3.DatabaseError) as exc:
             raise TriggerError(f"{self.path}: cannot open the trigger state ({exc})") from None
 
+    def _create(self) -> None:
+        """WAL mode (kept by the file) and the table. Switching the journal mode answers
+        "database is locked" at once, without SQLite's busy wait, while another process or
+        thread is creating the same file: retried for up to the connection timeout."""
+        deadline = time.monotonic() + _TIMEOUT_S
+        while True:
+            try:
+                with self._db() as db:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
+
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=_TIMEOUT_S, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
             yield db
         finally:
             db.close()
