@@ -36,7 +36,9 @@ from glassbox.serving._model import ServedModel, VersionRef
 from glassbox.serving._run import ServingRun
 from glassbox.serving._segment_files import ensure_dir
 from glassbox.serving._settings import ServingSettings
+from glassbox.serving._shadow_mode import ShadowMode
 from glassbox.serving._tracing import Tracing
+from glassbox.serving._triggers import ServerTriggers
 from glassbox.serving._uploader import Uploader
 from glassbox.serving._wal import AuditLog
 
@@ -103,11 +105,17 @@ class Service:
         self.follower: AliasFollower | None = None
         self.tracing: Tracing | None = None
         self.board: AlertBoard | None = None
+        self.shadow: ShadowMode | None = None
+        self.triggers: ServerTriggers | None = None
         self.failure: str | None = None
         self.in_flight = 0
         self._tasks: list[asyncio.Task[Any]] = []
         self._last_drift: LiveDrift | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def last_drift(self) -> LiveDrift | None:
+        return self._last_drift
 
     @property
     def ready(self) -> bool:
@@ -175,6 +183,11 @@ class Service:
         if settings.follow_alias and model.ref.alias is not None:
             self.follower = AliasFollower(prepared.uri, settings, lambda: self.model, self._offer)
             self.follower.start()
+        if settings.shadow.enabled:
+            self.shadow = ShadowMode(settings, model, run_id, self.metrics, self.access_log)
+            self.shadow.start()
+        if settings.triggers.enabled:
+            self.triggers = ServerTriggers(self)
         self._tasks.append(asyncio.get_running_loop().create_task(self._periodic()))
 
     def _use(self, model: ServedModel) -> None:
@@ -187,9 +200,11 @@ class Service:
     # -- model switch --------------------------------------------------------------------------
 
     def poke(self) -> None:
-        """SIGHUP: check the followed alias now."""
+        """SIGHUP: check the followed alias (and the challenger's) now."""
         if self.follower is not None:
             self.follower.poke()
+        if self.shadow is not None:
+            self.shadow.poke()
 
     def _offer(self, model: ServedModel) -> None:
         """From the follower thread: swap on the event loop."""
@@ -235,6 +250,8 @@ class Service:
 
         proba = np.concatenate([r.proba for r in outcome.results])
         self.metrics.batch(labels, rows, proba)
+        if self.shadow is not None:
+            self.shadow.offer(outcome)  # answered: now the challenger may score it
 
     # -- periodic ------------------------------------------------------------------------------
 
@@ -252,6 +269,8 @@ class Service:
             if now >= next_summary:
                 next_summary = now + self.settings.summary_interval_seconds
                 await asyncio.to_thread(self._summary)
+            if self.triggers is not None and self.triggers.due(now):
+                await asyncio.to_thread(self.triggers.evaluate)
 
     async def refresh(self) -> LiveDrift | None:
         """Recompute live drift (off the loop), update the gauges and the active alerts."""
@@ -289,6 +308,13 @@ class Service:
             metrics |= live.result.metrics("serving.drift")
         if self.uploader is not None:
             metrics["serving.audit.segments_logged"] = float(self.uploader.logged)
+        if self.shadow is not None:
+            stats = self.shadow.scorer.stats
+            metrics |= {
+                "serving.shadow.records": float(stats.records),
+                "serving.shadow.errors": float(stats.errors),
+                "serving.shadow.dropped": float(stats.dropped),
+            }
         try:
             self.run.log_summary(metrics)
         except Exception as exc:  # MLflow unreachable: the next summary tries again
@@ -307,6 +333,9 @@ class Service:
             await self.batcher.stop()
         if self.audit_log is not None:
             await self._on_model_thread(self.audit_log.close)
+        shadow_logged = True
+        if self.shadow is not None:
+            shadow_logged = await asyncio.to_thread(self.shadow.stop, self.settings.drain_seconds)
         logged = True
         if self.uploader is not None:
             logged = await asyncio.to_thread(self.uploader.stop, self.settings.drain_seconds)
@@ -315,17 +344,19 @@ class Service:
             await asyncio.to_thread(self.tracing.shutdown)
         if self.run.run_id:
             status = "FINISHED" if drained and logged and self.failure is None else "FAILED"
-            await asyncio.to_thread(self._finish, status, drained, logged)
+            await asyncio.to_thread(self._finish, status, drained, logged, shadow_logged)
         self.executor.shutdown(wait=False)
         os.close(self.prepared.lock_fd)
 
-    def _finish(self, status: str, drained: bool, logged: bool) -> None:
+    def _finish(self, status: str, drained: bool, logged: bool, shadow_logged: bool) -> None:
         import mlflow
 
         tags = {
             "glassbox.serving.drained": str(drained).lower(),
             "glassbox.serving.audit_logged": str(logged).lower(),
         }
+        if self.shadow is not None:
+            tags["glassbox.serving.shadow.logged"] = str(shadow_logged).lower()
         try:
             client = mlflow.MlflowClient()
             for key, value in tags.items():
