@@ -37,6 +37,11 @@ monitor *ARGS: setup
 serve *ARGS: setup
     {{venv}}/bin/glassbox serve {{ARGS}}
 
+# progressive delivery end to end with a real server (store: .glassbox-canary): a worse then a
+# good challenger shadowed by glassbox serve on replayed traffic, analysed, rolled back / promoted
+canary *ARGS: setup
+    {{py}} scripts/canary.py {{ARGS}}
+
 # open the MLflow UI on the embedded store
 ui port="5000":
     {{venv}}/bin/glassbox ui --port {{port}}

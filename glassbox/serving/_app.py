@@ -265,7 +265,8 @@ class Endpoints:
         s = self.s
         if s.shadow is None:
             enabled = s.settings.shadow.enabled
-            body = {"enabled": enabled, "state": "starting" if enabled else "disabled"}
+            state = "disabled" if not enabled else "failed" if s.delivery_failure else "starting"
+            body = {"enabled": enabled, "state": state, "reason": s.delivery_failure or ""}
             return self._ok("/shadow", body)
         return self._ok("/shadow", s.shadow.describe())
 
@@ -273,7 +274,8 @@ class Endpoints:
         """The trigger rules, the live values they see, and what fired."""
         s = self.s
         if s.triggers is None:
-            return self._ok("/triggers", {"enabled": s.settings.triggers.enabled})
+            body = {"enabled": s.settings.triggers.enabled, "reason": s.delivery_failure or ""}
+            return self._ok("/triggers", body)
         body = await asyncio.to_thread(s.triggers.describe)
         return self._ok("/triggers", {"enabled": True} | body)
 

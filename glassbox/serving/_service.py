@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glassbox.errors import GlassboxError
 from glassbox.serving._access_log import AccessLog
 from glassbox.serving._alerts import AlertBoard, evaluate
 from glassbox.serving._batch import BatchOutcome, BatchProcessor
@@ -107,6 +108,7 @@ class Service:
         self.board: AlertBoard | None = None
         self.shadow: ShadowMode | None = None
         self.triggers: ServerTriggers | None = None
+        self.delivery_failure: str | None = None
         self.failure: str | None = None
         self.in_flight = 0
         self._tasks: list[asyncio.Task[Any]] = []
@@ -183,12 +185,22 @@ class Service:
         if settings.follow_alias and model.ref.alias is not None:
             self.follower = AliasFollower(prepared.uri, settings, lambda: self.model, self._offer)
             self.follower.start()
-        if settings.shadow.enabled:
-            self.shadow = ShadowMode(settings, model, run_id, self.metrics, self.access_log)
-            self.shadow.start()
-        if settings.triggers.enabled:
-            self.triggers = ServerTriggers(self)
+        self._wire_delivery(model, run_id)
         self._tasks.append(asyncio.get_running_loop().create_task(self._periodic()))
+
+    def _wire_delivery(self, model: ServedModel, run_id: str) -> None:
+        """Shadow mode and the trigger rules: without them the champion still serves (the
+        reason is logged and shown on /shadow, /triggers)."""
+        settings = self.settings
+        try:
+            if settings.shadow.enabled:
+                self.shadow = ShadowMode(settings, model, run_id, self.metrics, self.access_log)
+                self.shadow.start()
+            if settings.triggers.enabled:
+                self.triggers = ServerTriggers(self)
+        except (GlassboxError, OSError) as exc:
+            self.delivery_failure = f"{type(exc).__name__}: {exc}"
+            log.error("shadow mode / trigger rules not started: %s", self.delivery_failure)
 
     def _use(self, model: ServedModel) -> None:
         self.model = model

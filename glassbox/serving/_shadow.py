@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,15 @@ class ShadowScorer(threading.Thread):
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(self.model_threads)
+        # scikit-learn's Parallel swaps the process' warning filters around each call
+        # (catch_warnings, not thread-safe): with the champion's calls on another thread it
+        # then warns that its config may not reach joblib workers, which a sequential
+        # predict has none of — noise on every batch
+        warnings.filterwarnings(
+            "ignore",
+            message=r"`sklearn\.utils\.parallel\.delayed` should be used",
+            category=UserWarning,
+        )
         while True:
             with self._cond:
                 while not self._queue and not self._stopping:
