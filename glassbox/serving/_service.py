@@ -321,12 +321,7 @@ class Service:
         if self.uploader is not None:
             metrics["serving.audit.segments_logged"] = float(self.uploader.logged)
         if self.shadow is not None:
-            stats = self.shadow.scorer.stats
-            metrics |= {
-                "serving.shadow.records": float(stats.records),
-                "serving.shadow.errors": float(stats.errors),
-                "serving.shadow.dropped": float(stats.dropped),
-            }
+            metrics |= self.shadow.summary()
         try:
             self.run.log_summary(metrics)
         except Exception as exc:  # MLflow unreachable: the next summary tries again
@@ -361,19 +356,11 @@ class Service:
         os.close(self.prepared.lock_fd)
 
     def _finish(self, status: str, drained: bool, logged: bool, shadow_logged: bool) -> None:
-        import mlflow
-
-        tags = {
-            "glassbox.serving.drained": str(drained).lower(),
-            "glassbox.serving.audit_logged": str(logged).lower(),
-        }
+        tags = {"drained": drained, "audit_logged": logged}
         if self.shadow is not None:
-            tags["glassbox.serving.shadow.logged"] = str(shadow_logged).lower()
+            tags["shadow.logged"] = shadow_logged
         try:
-            client = mlflow.MlflowClient()
-            for key, value in tags.items():
-                client.set_tag(self.run.run_id, key, value)
-            self.run.finish(status)
+            self.run.end(status, {f"glassbox.serving.{k}": str(v).lower() for k, v in tags.items()})
             if logged and self.uploader is not None:
                 self.uploader.mark_ended()  # ended, with every segment logged
         except Exception as exc:

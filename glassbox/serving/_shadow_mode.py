@@ -88,6 +88,15 @@ class ShadowMode:
     def describe(self) -> dict[str, Any]:
         return {"enabled": True, "alias": self.alias} | self.scorer.describe()
 
+    def summary(self) -> dict[str, float]:
+        """The serving run's periodic shadow metrics."""
+        stats = self.scorer.stats
+        return {
+            "serving.shadow.records": float(stats.records),
+            "serving.shadow.errors": float(stats.errors),
+            "serving.shadow.dropped": float(stats.dropped),
+        }
+
     def stop(self, timeout: float) -> bool:
         """Score the queued batches, close and log the open file; True when all is logged."""
         self.follower.stop()
