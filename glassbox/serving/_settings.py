@@ -126,6 +126,13 @@ class ShadowSettings(_Section):
         description="rows waiting for the challenger; beyond it batches are dropped (and "
         "counted), never the champion slowed",
     )
+    sample_rate: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="share of answered batches the challenger scores (1: every request; less "
+        "halves, ... its CPU cost, and the analysis needs proportionally longer)",
+    )
     file_max_records: int = Field(50_000, ge=1, description="records per shadow-log file")
     file_max_seconds: float = Field(900.0, gt=0, description="a file is closed after ...")
     keep_logged_files: int = Field(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 import warnings
@@ -46,6 +47,7 @@ class ShadowStats:
     errors: int = 0
     dropped: int = 0
     skipped_same_version: int = 0
+    not_sampled: int = 0
     batches: int = 0
 
 
@@ -76,6 +78,7 @@ class ShadowScorer(threading.Thread):
         self._queued_rows = 0
         self._cond = threading.Condition()
         self._stopping = False
+        self._rng = random.Random()  # noqa: S311  (sampling, not security)
 
     # -- event loop side -----------------------------------------------------------------------
 
@@ -104,6 +107,10 @@ class ShadowScorer(threading.Thread):
         if challenger is None or outcome.frame is None:
             return
         if outcome.jobs[0].monitored or time.time() < self.paused_until:
+            return
+        rate = self.settings.sample_rate
+        if rate < 1.0 and self._rng.random() >= rate:
+            self.stats.not_sampled += len(outcome.frame)
             return
         rows = len(outcome.frame)
         with self._cond:
@@ -219,6 +226,8 @@ class ShadowScorer(threading.Thread):
             "errors": self.stats.errors,
             "dropped": self.stats.dropped,
             "skipped_same_version": self.stats.skipped_same_version,
+            "not_sampled": self.stats.not_sampled,
+            "sample_rate": self.settings.sample_rate,
             "queue_rows": self._queued_rows,
             "max_queue_rows": self.settings.max_queue_rows,
             "dir": str(self.files.directory),

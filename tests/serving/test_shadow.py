@@ -289,3 +289,16 @@ def test_the_outcome_carries_the_rows_and_the_model_cpu_time(tmp_path: Path) -> 
     assert sum(len(o.frame) for o in seen if o.frame is not None) == 9
     assert all(o.model_cpu_seconds > 0 for o in seen)
     assert list(seen[0].frame.columns) == list(CHAMPION.features)  # type: ignore[union-attr]
+
+
+def test_a_sample_rate_shadows_that_share_of_the_batches(tmp_path: Path) -> None:
+    import random
+
+    shadow = scorer(tmp_path, sample_rate=0.5)
+    shadow._rng = random.Random(7)
+    shadow.set_challenger(CHALLENGER)
+    serve_requests(tmp_path, shadow, requests_of(40, size=1))
+    assert shadow.close(30)
+    assert shadow.stats.records + shadow.stats.not_sampled == 40
+    assert 0 < shadow.stats.records < 40
+    assert len(read_shadow_log([tmp_path / "shadow"])) == shadow.stats.records
