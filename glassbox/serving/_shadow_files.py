@@ -74,10 +74,10 @@ class ShadowFiles:
         self._on_closed(path)
 
     def _open(self) -> None:
-        taken = {p.name for p in self.directory.glob(f"*{SUFFIX}")}
-        k = len(taken)
-        while f"{k:06d}{SUFFIX}" in taken:
-            k += 1
+        """The next number after every file here or logged from here (pruned files included:
+        a reused name would overwrite its artifact in MLflow)."""
+        names = {p.name for p in self.directory.glob(f"*{SUFFIX}")} | logged_names(self.directory)
+        k = max((int(n[:6]) for n in names if n[:6].isdigit()), default=-1) + 1
         self._path = self.directory / f"{k:06d}{SUFFIX}"
         self._handle = self._path.open("a", encoding="utf-8")
         self._opened = time.monotonic()

@@ -302,3 +302,16 @@ def test_a_sample_rate_shadows_that_share_of_the_batches(tmp_path: Path) -> None
     assert shadow.stats.records + shadow.stats.not_sampled == 40
     assert 0 < shadow.stats.records < 40
     assert len(read_shadow_log([tmp_path / "shadow"])) == shadow.stats.records
+
+
+def test_a_new_file_never_reuses_the_name_of_a_pruned_logged_one(tmp_path: Path) -> None:
+    from glassbox.serving._shadow_files import LOGGED, ShadowFiles
+
+    directory = tmp_path / "run-1"
+    directory.mkdir()
+    (directory / LOGGED).write_text("000000.jsonl\n000001.jsonl\n000002.jsonl\n")
+    (directory / "000002.jsonl").write_text("")  # 000000 and 000001 were pruned
+    closed: list[Path] = []
+    files = ShadowFiles(directory, max_records=1, max_seconds=60, on_closed=closed.append)
+    files.write(['{"a": 1}\n'])
+    assert [p.name for p in closed] == ["000003.jsonl"]
