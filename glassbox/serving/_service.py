@@ -378,13 +378,15 @@ def _freeze_heap() -> None:
 
 
 def _router(environ: dict[str, str]) -> Any:
-    """An AlertRouter when Slack or PagerDuty is configured, else None (alerts stay on /alerts)."""
+    """Makes an AlertRouter when Slack or PagerDuty is configured, else None (alerts stay on
+    /alerts). A factory: the router's outbox connection belongs to the thread using it."""
     if not (environ.get("SLACK_WEBHOOK_URL") or environ.get("PAGERDUTY_ROUTING_KEY")):
         return None
     from glassbox.alerts import AlertRouter
     from glassbox.config import settings
 
-    return AlertRouter.from_env(settings().alerts, environ=environ)
+    section = settings().alerts
+    return lambda: AlertRouter.from_env(section, environ=environ)
 
 
 def _drift_thresholds() -> Any:

@@ -135,15 +135,7 @@ class ShadowScorer(threading.Thread):
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(self.model_threads)
-        # scikit-learn's Parallel swaps the process' warning filters around each call
-        # (catch_warnings, not thread-safe): with the champion's calls on another thread it
-        # then warns that its config may not reach joblib workers, which a sequential
-        # predict has none of — noise on every batch
-        warnings.filterwarnings(
-            "ignore",
-            message=r"`sklearn\.utils\.parallel\.delayed` should be used",
-            category=UserWarning,
-        )
+        _quiet_sklearn_thread_race()
         while True:
             with self._cond:
                 while not self._queue and not self._stopping:
@@ -233,6 +225,32 @@ class ShadowScorer(threading.Thread):
             "dir": str(self.files.directory),
             "files": self.files.files,
         }
+
+
+_RACE = "`sklearn.utils.parallel.delayed` should be used"
+
+
+def _quiet_sklearn_thread_race() -> None:
+    """Drop one scikit-learn warning that concurrent model calls on two threads provoke.
+
+    Around every call, scikit-learn's ``Parallel`` copies the process' warning filters and
+    re-installs them (``catch_warnings`` + ``resetwarnings``, which Python 3.11 does not make
+    thread-safe). While one thread re-installs them, the other sees no filter at all and warns
+    that its configuration may not reach joblib workers — which a sequential predict has none
+    of — on every batch. A warning filter is wiped by that very race, so the message is
+    dropped where warnings are shown instead (``showwarning``, which the race leaves alone).
+    """
+    show = warnings.showwarning
+    if getattr(show, "_glassbox_quiet", False):
+        return
+
+    def quiet(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if category is UserWarning and str(message).startswith(_RACE):
+            return
+        show(message, category, *args, **kwargs)
+
+    quiet._glassbox_quiet = True  # type: ignore[attr-defined]
+    warnings.showwarning = quiet
 
 
 def _lines(

@@ -157,3 +157,24 @@ def test_a_pinned_server_does_not_move_the_alias_and_says_so(
     assert "rollback not done: this server serves models:/car-loan-default/2, not an alias" in line
     assert life.version_of("champion") == "2" and svc.follower.count == 0
     assert "rollback not done" in sent(slack)
+
+
+def test_the_servers_alert_board_routes_from_its_own_thread(slack: HTTPServer) -> None:
+    """Each routing thread opens (and closes) its own router: the outbox's SQLite connection
+    cannot be shared between threads."""
+    import os
+    import time
+
+    from glassbox.alerts import AlertRouter
+    from glassbox.config import settings
+    from glassbox.serving._alerts import ActiveAlert, AlertBoard
+
+    section, environ = settings().alerts, dict(os.environ)
+    board = AlertBoard(
+        "car-loan-default/serving", lambda: AlertRouter.from_env(section, environ=environ)
+    )
+    board.update([ActiveAlert("serving_errors", "critical", "error rate 30.00% > 5.00%")])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not slack.log:
+        time.sleep(0.1)
+    assert "error rate 30.00%" in sent(slack)

@@ -315,3 +315,21 @@ def test_a_new_file_never_reuses_the_name_of_a_pruned_logged_one(tmp_path: Path)
     files = ShadowFiles(directory, max_records=1, max_seconds=60, on_closed=closed.append)
     files.write(['{"a": 1}\n'])
     assert [p.name for p in closed] == ["000003.jsonl"]
+
+
+def test_the_sklearn_thread_race_warning_is_dropped_and_no_other() -> None:
+    import warnings
+
+    from glassbox.serving._shadow import _RACE, _quiet_sklearn_thread_race
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _quiet_sklearn_thread_race()
+        _quiet_sklearn_thread_race()  # once is enough: not wrapped twice
+        warnings.warn(_RACE + " with `sklearn.utils.parallel.Parallel`", UserWarning, stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
+        warnings.warn(_RACE, DeprecationWarning, stacklevel=1)
+    assert [(str(w.message), w.category) for w in caught] == [
+        ("something else", UserWarning),
+        (_RACE, DeprecationWarning),
+    ]
