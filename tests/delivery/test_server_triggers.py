@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pytest_httpserver import HTTPServer
@@ -96,7 +97,7 @@ def promoted(gated: Callable[[str], str]) -> Any:
     return life
 
 
-def test_live_metrics_are_offered_once_enough_requests_were_served() -> None:
+def test_live_metrics_are_offered_once_enough_requests_were_served(glassbox_home: Path) -> None:
     svc = service("1")
     triggers = ServerTriggers(svc)  # type: ignore[arg-type]
     load(svc, 99, 0.01)
@@ -159,7 +160,9 @@ def test_a_pinned_server_does_not_move_the_alias_and_says_so(
     assert "rollback not done" in sent(slack)
 
 
-def test_the_servers_alert_board_routes_from_its_own_thread(slack: HTTPServer) -> None:
+def test_the_servers_alert_board_routes_from_its_own_thread(
+    slack: HTTPServer, glassbox_home: Path
+) -> None:
     """Each routing thread opens (and closes) its own router: the outbox's SQLite connection
     cannot be shared between threads."""
     import os
