@@ -37,6 +37,11 @@ monitor *ARGS: setup
 serve *ARGS: setup
     {{venv}}/bin/glassbox serve {{ARGS}}
 
+# progressive delivery end to end with a real server (store: .glassbox-canary): a worse then a
+# good challenger shadowed by glassbox serve on replayed traffic, analysed, rolled back / promoted
+canary *ARGS: setup
+    {{py}} scripts/canary.py {{ARGS}}
+
 # open the MLflow UI on the embedded store
 ui port="5000":
     {{venv}}/bin/glassbox ui --port {{port}}
@@ -63,7 +68,7 @@ test-e2e *ARGS: setup
 
 # benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy,
 # canary analysis over repeated trials (false rollbacks, detection), glassbox serve vs MLflow's
-# scoring server
+# scoring server, glassbox serve with the challenger in shadow vs without
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
@@ -71,6 +76,7 @@ bench *ARGS: setup
     {{py}} bench/false_alarms.py
     {{py}} bench/canary.py {{ARGS}}
     {{py}} bench/serve.py
+    {{py}} bench/shadow.py
 
 # benchmark glassbox serve against MLflow's scoring server (same model, same load, one run)
 bench-serve *ARGS: setup

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 _URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/@]+)|/(?P<version>\d+))$")
 
 
+class AliasNotSetError(ServingError):
+    """The registered model exists but the alias points at no version (e.g. no challenger)."""
+
+
 @dataclass(frozen=True)
 class VersionRef:
     """A registered model version, as resolved from a ``models:/`` URI."""
@@ -70,7 +74,12 @@ def resolve(uri: str) -> VersionRef:
         )
     except MlflowException as exc:
         what = f"alias @{alias}" if alias is not None else f"version {version}"
-        raise ServingError(
+        missing = alias is not None and exc.error_code in (
+            "INVALID_PARAMETER_VALUE",
+            "NOT_FOUND",
+            "RESOURCE_DOES_NOT_EXIST",
+        )
+        raise (AliasNotSetError if missing else ServingError)(
             f"model {uri}: registered model {name!r} has no {what} ({exc.error_code}); "
             "train and register one first (just pipeline)"
         ) from None
