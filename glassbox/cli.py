@@ -329,6 +329,10 @@ def monitor(
         int | None, typer.Option(help="rows per performance chunk (default: auto)")
     ] = None,
     model: Annotated[str, typer.Option(help="model name the alerts carry")] = "ad-hoc",
+    contract: Annotated[
+        Path | None,
+        typer.Option(help="data contract (JSON) to grade quality against, as the cron does"),
+    ] = None,
 ) -> None:
     """Check current data against reference data: drift, quality, performance, alerts.
 
@@ -355,7 +359,7 @@ def monitor(
             chunk_size=chunk_size,
             model=model,
         )
-        result = run_monitor(reference, current, out, options)
+        result = run_monitor(reference, current, out, options, contract=contract)
     except GlassboxError as exc:
         _fail(str(exc), 2)
     performance = result.document["performance"] or {}

@@ -63,11 +63,13 @@ from glassbox.monitoring._findings import (
 from glassbox.monitoring._labels import LabelsCheck, check_labels, target_drift
 from glassbox.monitoring._nannyml import NannyMonitor
 from glassbox.monitoring._performance import (
+    REFERENCE_CHUNKS,
     PerformanceCheck,
     check_performance,
+    fitted_chunk_size,
     performance_findings,
 )
-from glassbox.monitoring._quality import check_quality
+from glassbox.monitoring._quality import check_quality, check_window_quality
 from glassbox.monitoring._results import (
     ChunkResult,
     FeatureDrift,
@@ -86,6 +88,7 @@ from glassbox.monitoring._settings import (
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "REFERENCE_CHUNKS",
     "ChunkResult",
     "ChunkVerdict",
     "ConstantThreshold",
@@ -128,11 +131,13 @@ __all__ = [
     "check_labels",
     "check_performance",
     "check_quality",
+    "check_window_quality",
     "classify",
     "classify_chunk",
     "classify_window",
     "drift_to_findings",
     "evidently_report",
+    "fitted_chunk_size",
     "graded_result",
     "monthly_shards",
     "ndcg",

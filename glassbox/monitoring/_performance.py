@@ -23,14 +23,19 @@ from glassbox.monitoring._findings import Finding
 from glassbox.monitoring._labels import LabelsCheck, check_labels
 from glassbox.monitoring._nannyml import NannyMonitor
 from glassbox.monitoring._results import MonitoringResult
+from glassbox.monitoring._settings import DEFAULT_CHUNK_SIZE
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from glassbox.config import DataSettings
     from glassbox.monitoring._config import MonitoringSettings, PerformanceRule
+    from glassbox.monitoring._settings import MonitorSettings
 
 NANNYML_CLASSIFICATION = ("roc_auc", "f1", "precision", "recall", "specificity", "accuracy")
+# NannyML's multivariate drift limits come from the spread over the reference chunks: the chunk
+# size is capped so the reference makes at least this many (``glassbox init`` sizes it so too).
+REFERENCE_CHUNKS = 3
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,15 @@ def problem_type(settings: MonitoringSettings, target: pd.Series, prediction: pd
     return "regression"
 
 
+def fitted_chunk_size(settings: MonitorSettings, reference_rows: int) -> int | None:
+    """The rows per chunk: the configured size (default 5000), capped so the reference makes
+    ``REFERENCE_CHUNKS`` chunks; None when chunks are periods (``chunk_period``)."""
+    if settings.chunk_period is not None:
+        return None
+    configured = settings.chunk_size or DEFAULT_CHUNK_SIZE
+    return max(1, min(configured, reference_rows // REFERENCE_CHUNKS))
+
+
 def check_performance(
     reference: pd.DataFrame,
     window: pd.DataFrame,
@@ -88,9 +102,11 @@ def check_performance(
     *,
     targets: pd.DataFrame | None = None,
     report_url: str | None = None,
+    chunk_size: int | None = None,
 ) -> PerformanceCheck:
     """Monitor ``window`` against ``reference``; raises ``MonitoringInputError`` naming the
-    frame and column when either breaks the contract."""
+    frame and column when either breaks the contract. Chunks are ``chunk_size`` rows when
+    given, else :func:`fitted_chunk_size` (or the configured period)."""
     problem = problem_type(
         settings, reference[data.target_column], reference[settings.nannyml.y_pred]
     )
@@ -100,10 +116,13 @@ def check_performance(
     if not regression:
         wanted += settings.nannyml.performance_metrics
     supported = NANNYML_REGRESSION if regression else NANNYML_CLASSIFICATION
+    size = chunk_size or fitted_chunk_size(settings.nannyml, len(reference))
+    chunking = {"chunk_size": size, "chunk_period": None} if size else {}
     nannyml = settings.nannyml.model_copy(
         update={
             "performance_metrics": tuple(m for m in dict.fromkeys(wanted) if m in supported),
             "problem_type": problem,
+            **chunking,
         }
     )
     with warnings.catch_warnings():  # few reference chunks: the calibration does not use them
