@@ -125,3 +125,12 @@ class MonitoringSettings(_Frozen):
     explanation: ExplanationSettings = ExplanationSettings()
     labels: LabelSettings = LabelSettings()
     retrain: RetrainPolicy = RetrainPolicy()
+
+    def for_task(self, task: str) -> MonitoringSettings:
+        """These settings for a model of ``task`` (``classification`` or ``regression``, as
+        ``glassbox.model.task_of`` says): an ``auto`` problem type becomes the model's."""
+        if self.performance.problem_type != "auto":
+            return self
+        problem = "regression" if task == "regression" else "classification_binary"
+        performance = self.performance.model_copy(update={"problem_type": problem})
+        return self.model_copy(update={"performance": performance})
