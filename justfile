@@ -62,7 +62,7 @@ bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
-    {{py}} bench/false_alarms.py
+    {{py}} bench/false_alarms.py --anchor-detection
 
 # podman build on a debootstrap base (no registry), then the training pipeline inside it
 image TAG="localhost/glassbox-mlops:dev":

@@ -65,7 +65,9 @@ from glassbox.monitoring._nannyml import NannyMonitor
 from glassbox.monitoring._performance import (
     REFERENCE_CHUNKS,
     PerformanceCheck,
+    PerformanceMonitor,
     check_performance,
+    fit_performance,
     fitted_chunk_size,
     performance_findings,
 )
@@ -118,6 +120,7 @@ __all__ = [
     "PartitionDrift",
     "PerformanceBaseline",
     "PerformanceCheck",
+    "PerformanceMonitor",
     "PerformanceRule",
     "PerformanceSettings",
     "PerformanceValue",
@@ -137,6 +140,7 @@ __all__ = [
     "classify_window",
     "drift_to_findings",
     "evidently_report",
+    "fit_performance",
     "fitted_chunk_size",
     "graded_result",
     "monthly_shards",
