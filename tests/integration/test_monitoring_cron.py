@@ -264,3 +264,24 @@ def test_glassbox_monitor_on_the_window_the_cron_judged_reports_the_same_finding
     for name in NOT_COMPARED:
         found = _json(run, steps[name].info.run_id, f"findings/{name}.json", tmp_path / name)
         assert {f["check"] for f in found["findings"]} <= {"explanation_drift"}
+
+
+def test_feedback_latency_is_observed_by_the_cron_when_targets_have_no_arrival_time(
+    cron: dict[str, Any],
+) -> None:
+    run = cron["run"]
+    first = _steps(run, _workflow(cron["first"].stdout))["window"]
+    assert first.data.tags["glassbox.labels.latency_source"].startswith("observed by the cron")
+    m = first.data.metrics
+    # Every label of the window arrived before the first run: each is timed from its score run
+    # to this run, and nothing is left waiting.
+    assert m["labels.first_seen"] == m["window.targets_arrived"] == m["window.rows"]
+    assert m["labels.pending"] == 0 and m["labels.late_arrived"] == 0
+    assert 0 < m["labels.latency_seconds.p50"] <= m["labels.latency_seconds.max"] < 6 * 3600
+    second = _steps(run, _workflow(cron["second"].stdout))["window"].data.metrics
+    assert second["labels.first_seen"] == 0 and "labels.latency_seconds.p50" not in second
+    client = run.client()
+    exp = client.get_experiment_by_name("glassbox-car-loan-monitoring")
+    (hist,) = client.search_runs([exp.experiment_id], "tags.`glassbox.run_kind` = 'history'")
+    points = client.get_metric_history(hist.info.run_id, "labels.latency_seconds.p50")
+    assert [p.step for p in points] == [1]
