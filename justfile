@@ -33,6 +33,10 @@ pipeline *ARGS: setup
 monitor *ARGS: setup
     {{venv}}/bin/glassbox run monitoring {{ARGS}}
 
+# serve the champion online on the embedded default (after `just pipeline`): glassbox serve
+serve *ARGS: setup
+    {{venv}}/bin/glassbox serve {{ARGS}}
+
 # open the MLflow UI on the embedded store
 ui port="5000":
     {{venv}}/bin/glassbox ui --port {{port}}
@@ -57,12 +61,20 @@ test *ARGS: setup
 test-e2e *ARGS: setup
     {{venv}}/bin/pytest -m e2e {{ARGS}}
 
-# benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy
+# benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy,
+# canary analysis over repeated trials (false rollbacks, detection), glassbox serve vs MLflow's
+# scoring server
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
     {{py}} bench/false_alarms.py --anchor-detection
+    {{py}} bench/canary.py {{ARGS}}
+    {{py}} bench/serve.py
+
+# benchmark glassbox serve against MLflow's scoring server (same model, same load, one run)
+bench-serve *ARGS: setup
+    {{py}} bench/serve.py {{ARGS}}
 
 # podman build on a debootstrap base (no registry), then the training pipeline inside it
 image TAG="localhost/glassbox-mlops:dev":

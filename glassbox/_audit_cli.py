@@ -22,18 +22,50 @@ class Outcome:
 
 
 def _tables(run_ids: list[str] | None) -> list[tuple[str, Any, Any]]:
-    from glassbox.audit import load_audit_tables
+    """Batch audits of score runs and the segments of serving runs (glassbox serve)."""
+    from glassbox.audit import load_audit_tables, load_segment_tables
     from glassbox.config import settings
     from glassbox.tracking import configure
 
     configure()
-    tables = load_audit_tables(
-        experiment_names=None if run_ids else [settings().tracking.experiment],
-        run_ids=run_ids or None,
-    )
+    conf = settings()
+    if run_ids:
+        serving, batch = _split_serving(run_ids)
+        tables = load_audit_tables(run_ids=batch) if batch else []
+        tables += load_segment_tables(run_ids=serving) if serving else []
+    else:
+        tables = load_audit_tables(experiment_names=[conf.tracking.experiment])
+        if _experiment_exists(conf.serving.experiment):
+            tables += load_segment_tables(experiment_names=[conf.serving.experiment])
     if not tables:
-        raise GlassboxError("no audit tables found in the tracking store (has a score step run?)")
+        raise GlassboxError(
+            "no audit tables found in the tracking store (has a score step or glassbox serve run?)"
+        )
     return tables
+
+
+def _split_serving(run_ids: list[str]) -> tuple[list[str], list[str]]:
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from glassbox.audit import has_segments
+
+    serving: list[str] = []
+    batch: list[str] = []
+    client = mlflow.MlflowClient()
+    for run_id in run_ids:
+        try:
+            run = client.get_run(run_id)
+        except MlflowException:
+            raise GlassboxError(f"run {run_id}: not found in the tracking store") from None
+        (serving if has_segments(run) else batch).append(run_id)
+    return serving, batch
+
+
+def _experiment_exists(name: str) -> bool:
+    import mlflow
+
+    return mlflow.MlflowClient().get_experiment_by_name(name) is not None
 
 
 def verify_chains(tables: list[tuple[str, Any, Any]], out: Outcome) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from glassbox._delivery_cli import canary_app, model_app
 from glassbox.errors import GlassboxError
 
 app = typer.Typer(
@@ -23,6 +24,8 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="Prediction audit: verify recorded predictions and chains.")
 app.add_typer(audit_app, name="audit")
+app.add_typer(model_app, name="model")
+app.add_typer(canary_app, name="canary")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -302,6 +305,31 @@ def mlflow_server(
     where = f"{cmd[cmd.index('--host') + 1]}:{cmd[cmd.index('--port') + 1]}"
     typer.echo(f"MLflow server on http://{where} (store {backend}, artifacts {destination})")
     os.execv(cmd[0], cmd)  # noqa: S606  (argv list from server.yaml, no shell)
+
+
+@app.command()
+def serve(
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="models:/NAME@ALIAS (resolved once, then followed) or models:/NAME/VERSION; "
+            "default models:/<tracking.registered_model>@<tracking.champion_alias>"
+        ),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="default: serving.host (127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="default: serving.port (8080)")] = None,
+) -> None:
+    """Serve a registered model online with a live glass-box record (docs/serving.md).
+
+    POST /predict and /monitor; GET /drift, /latency, /alerts, /health, /ready, /metrics.
+    Every prediction is audited before it is answered; SIGTERM drains and closes the audit."""
+    from glassbox.serving import serve as run_server
+
+    try:
+        code = run_server(model, host, port)
+    except GlassboxError as exc:
+        _fail(str(exc))
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -40,8 +40,10 @@ from pydantic_settings import (
 )
 
 from glassbox.alerts._settings import AlertSettings
+from glassbox.delivery._settings import DeliverySettings
 from glassbox.errors import ConfigError
 from glassbox.monitoring._config import MonitoringSettings
+from glassbox.serving._settings import ServingSettings
 
 DEFAULT_CONFIG = Path("mlruns_config/glassbox.yaml")
 ENV_PREFIX = "GLASSBOX_"
@@ -151,9 +153,11 @@ class Settings(BaseSettings):
     model: ModelSettings = ModelSettings()
     gate: GateSettings = GateSettings()
     explain: ExplainSettings = ExplainSettings()
+    serving: ServingSettings = ServingSettings()
     pricing: dict[str, float] = Field(default_factory=lambda: {"local": 0.0})
     monitoring: MonitoringSettings = MonitoringSettings()
     alerts: AlertSettings = AlertSettings()
+    delivery: DeliverySettings = DeliverySettings()
 
     @model_validator(mode="after")
     def _task_consistent(self) -> Settings:

@@ -1,13 +1,16 @@
 """The monitoring cron: the production window since the last watermark → data quality, data
-drift (map over date partitions, then reduce), performance → alerts → retraining trigger.
+drift (map over date partitions, then reduce), performance → alerts → retraining trigger and
+delivery triggers.
 
-    window ─┬→ quality ───────────────────────────┐
-            ├→ profile (one pod per partition) → drift ─┤
-            ├→ performance ───────────────────────┼→ alert → retrain-decision → retrain
-            └→ explanation ───────────────────────┘
+    window ─┬→ quality ───────────────────────────┐             ┌→ retrain-decision → retrain
+            ├→ profile (one pod per partition) → drift ─┤             │
+            ├→ performance ───────────────────────┼→ alert ─┤
+            └→ explanation ───────────────────────┘             └→ delivery-triggers
 ``retrain`` is a ``resource`` template: it creates a Workflow from the training
 WorkflowTemplate, only when the decision step (guardrails: cooldown, once per period, never
-while training is running) says so.
+while training is running) says so. ``delivery-triggers`` applies the ``delivery.triggers``
+rules to the window's drift and performance figures (alert, or roll the champion back within
+the automatic-rollback guardrails).
 """
 
 from __future__ import annotations
@@ -184,6 +187,15 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             outputs=["run_id", "retrain", "reason"],
             **common,
         )
+        triggers = step(
+            "delivery-triggers",
+            module="delivery_triggers",
+            args=["--seed", SEED],
+            outputs=["run_id"],
+            secrets=("slack-webhook-url", "pagerduty-routing-key", "mlflow-tracking-password"),
+            state=True,
+            **common,
+        )
         retrain = Resource(
             name="retrain",
             action="create",
@@ -257,6 +269,7 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
                 " && (explanation.Succeeded || explanation.Skipped)"
             )
             t_alert >> t_decide >> t_retrain
+            t_alert >> triggers(name="delivery-triggers")
     return [cron]
 
 

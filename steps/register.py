@@ -1,7 +1,8 @@
-"""register: register the gated model version and move the champion alias to it.
+"""register: register the gated model version: ``champion`` when there is none yet, else
+``challenger`` (promoted after its canary by ``glassbox model promote`` / ``canary analyze``).
 
 Runs only when evaluate's gate passed (the DAG's ``when``); it re-checks the verdict on the
-evaluate run so that a hand-started register cannot promote a model that failed the gate."""
+evaluate run so that a hand-started register cannot register a model that failed the gate."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from steps._io import main, parser, write_outputs
 def run(args: argparse.Namespace) -> None:
     import mlflow
 
-    from glassbox import registry
+    from glassbox import delivery
     from glassbox.config import settings
     from glassbox.errors import TrackingError
     from glassbox.lineage import MODEL_RUN_TAG
     from glassbox.tracking import step_run
 
     conf = settings().tracking
+    life = delivery.Lifecycle.from_settings(
+        settings().delivery, conf.registered_model, conf.champion_alias
+    )
     with step_run("register", seed=args.seed) as ctx:
         client = mlflow.MlflowClient()
         verdict = client.get_run(args.evaluate_run_id).data.tags.get("glassbox.gate", "missing")
@@ -29,23 +33,24 @@ def run(args: argparse.Namespace) -> None:
                 "expected 'passed'; not promoting"
             )
         fingerprint = client.get_run(args.train_run_id).data.tags["glassbox.model.fingerprint"]
-        version = registry.register(
+        registered = delivery.register_gated(
+            life,
             args.model_uri,
-            conf.registered_model,
             fingerprint,
-            conf.champion_alias,
             tags={
                 "glassbox.gate_run_id": args.evaluate_run_id,
                 "glassbox.train_run_id": args.train_run_id,
             },
+            reason=f"passed the gate (evaluate run {args.evaluate_run_id})",
         )
+        version = registered.version
         ctx.set_tags(
             {
                 MODEL_RUN_TAG: args.train_run_id,
                 "glassbox.model.name": conf.registered_model,
                 "glassbox.model.version": version,
                 "glassbox.model.fingerprint": fingerprint,
-                "glassbox.model.alias": conf.champion_alias,
+                "glassbox.model.alias": registered.alias,
             }
         )
         write_outputs(run_id=ctx.run_id, model_version=version)

@@ -34,6 +34,13 @@ CHECKS: dict[str, str] = {
     "alert_delivery_failure": "Alert delivery failure",
     "cron_silent": "Cron silent",
     "pipeline_failure": "Pipeline failure",
+    "model_promotion": "Model promoted",
+    "model_rollback": "Model rolled back",
+    "challenger_rejected": "Challenger rejected",
+    "delivery_trigger": "Delivery trigger fired",
+    "serving_latency": "Serving latency",
+    "serving_errors": "Serving errors",
+    "serving_throughput": "Serving throughput",
 }
 
 _SUB_CHECK = re.compile(r"^data_quality\.[a-z0-9_]{1,64}$")

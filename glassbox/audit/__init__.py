@@ -5,7 +5,9 @@
 ``verify_scored_file`` answer "was this prediction made on these inputs, and by which model?";
 ``log_audit`` / ``load_audit_tables`` keep audits on the score step's MLflow run;
 ``derive_prediction_ids`` gives rows without an id column deterministic ids and ``find_row``
-looks such a row up.
+looks such a row up. An online server grows a ``RunningChain`` batch by batch and logs it
+segment by segment (``log_segment`` / ``load_segment_tables``); each segment verifies like a
+batch.
 The canonical encoding is specified in docs/audit.md.
 """
 
@@ -23,6 +25,15 @@ from glassbox.audit._lookup import (
     verify_scored_file,
 )
 from glassbox.audit._manifest import AuditManifest, ModelIdentity
+from glassbox.audit._running import ChainRows, RunningChain, table_of
+from glassbox.audit._segments import (
+    SEGMENTS_DIR,
+    has_segments,
+    load_segment_tables,
+    log_segment,
+    logged_segments,
+    segment_batch_id,
+)
 from glassbox.audit._store import load_audit_tables, log_audit
 from glassbox.audit._verify import ChainProblem, ChainReport, verify_chain
 
@@ -30,6 +41,7 @@ __all__ = [
     "ENCODING_VERSION",
     "HMAC_SHA256",
     "KEY_ENV",
+    "SEGMENTS_DIR",
     "SHA256",
     "TABLE_COLUMNS",
     "AuditBatch",
@@ -37,10 +49,12 @@ __all__ = [
     "AuditManifest",
     "ChainProblem",
     "ChainReport",
+    "ChainRows",
     "Hasher",
     "Location",
     "Match",
     "ModelIdentity",
+    "RunningChain",
     "ScoredFileReport",
     "build_audit",
     "canonical_record",
@@ -50,10 +64,16 @@ __all__ = [
     "encode_value",
     "find_record",
     "find_row",
+    "has_segments",
     "key_from_env",
     "load_audit_tables",
+    "load_segment_tables",
     "log_audit",
+    "log_segment",
+    "logged_segments",
     "prediction_texts",
+    "segment_batch_id",
+    "table_of",
     "verify_chain",
     "verify_scored_file",
 ]

@@ -4,7 +4,12 @@ by the model itself), all found through MLflow so the cron needs nothing but the
 """
 
 from glassbox.cron._labels import LabelArrivals, record_label_arrivals
-from glassbox.cron._reference import Reference, load_reference, reference_of_run
+from glassbox.cron._reference import (
+    Reference,
+    load_reference,
+    reference_of_model_run,
+    reference_of_run,
+)
 from glassbox.cron._state import History, history
 from glassbox.cron._window import Window, collect_window, partitions
 
@@ -18,5 +23,6 @@ __all__ = [
     "load_reference",
     "partitions",
     "record_label_arrivals",
+    "reference_of_model_run",
     "reference_of_run",
 ]

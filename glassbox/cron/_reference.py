@@ -105,22 +105,27 @@ class Reference:
 
 def load_reference(model_name: str, alias: str) -> Reference:
     """The champion's training run and what it logged; a clear error when there is none."""
-    import mlflow
-
     from glassbox import registry
 
     champion = registry.require_champion(model_name, alias)
-    run: Any = mlflow.MlflowClient().get_run(champion.run_id)
+    return reference_of_model_run(champion.run_id, champion.uri)
+
+
+def reference_of_model_run(model_run_id: str, model_uri: str) -> Reference:
+    """The training run behind a model version's run (``model_run_id``) and what it logged."""
+    import mlflow
+
+    run: Any = mlflow.MlflowClient().get_run(model_run_id)
     tags = run.data.tags
-    train_run = tags.get("glassbox.train_run_id") or champion.run_id
-    if train_run != champion.run_id:
+    train_run = tags.get("glassbox.train_run_id") or model_run_id
+    if train_run != model_run_id:
         run = mlflow.MlflowClient().get_run(train_run)
         tags = run.data.tags
     if TRAIN_URI_TAG not in tags:
         raise TrackingError(f"train run {train_run} has no {TRAIN_URI_TAG} tag")
     return Reference(
         train_run_id=train_run,
-        model_uri=tags.get("glassbox.model.uri", champion.uri),
+        model_uri=tags.get("glassbox.model.uri", model_uri),
         train_uri=tags[TRAIN_URI_TAG],
         workflow_uid=tags["glassbox.workflow_uid"],
     )

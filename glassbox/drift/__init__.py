@@ -15,7 +15,7 @@ with no non-missing value. A current column that is entirely missing is *not* an
 """
 
 from glassbox.drift._calculator import DriftCalculator
-from glassbox.drift._calibration import CALIBRATED_METRICS, Calibration, ks_limit
+from glassbox.drift._calibration import CALIBRATED_METRICS, Calibration, ks_limit, shares_limit
 from glassbox.drift._errors import DriftConfigError, DriftError, DriftInputError
 from glassbox.drift._history import METRICS as HISTORY_METRICS
 from glassbox.drift._history import DriftHistory
@@ -28,7 +28,7 @@ from glassbox.drift._shard import (
     merge,
     profile_shard,
 )
-from glassbox.drift._stats import EPSILON
+from glassbox.drift._stats import EPSILON, chi2_homogeneity, js_distance, kl_divergence, psi
 from glassbox.drift._thresholds import (
     CalibratedThreshold,
     DriftThresholds,
@@ -62,7 +62,12 @@ __all__ = [
     "Severity",
     "ShardProfile",
     "StaticThreshold",
+    "chi2_homogeneity",
+    "js_distance",
+    "kl_divergence",
     "ks_limit",
     "merge",
     "profile_shard",
+    "psi",
+    "shares_limit",
 ]

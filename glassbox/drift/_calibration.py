@@ -143,14 +143,39 @@ def binned_limit(
     """The calibrated ``1 - level`` limit of a binned statistic for a window of ``window``
     non-missing values against ``reference``."""
     p, unseen = _probabilities(reference)
-    n = int(reference.n)
+    return shares_limit(
+        p,
+        int(reference.n),
+        window,
+        metric=metric,
+        level=level,
+        calibration=calibration,
+        unseen=unseen,
+        key=reference.name,
+    )
+
+
+def shares_limit(
+    p: np.ndarray,
+    n: int,
+    window: int,
+    *,
+    metric: str,
+    level: float,
+    calibration: Calibration,
+    unseen: float = 0.0,
+    key: str = "",
+) -> float:
+    """The calibrated ``1 - level`` limit of a binned statistic between a reference of ``n``
+    values over bins with shares ``p`` (plus an ``unseen`` bin only a window can fill) and a
+    window of ``window`` values: its quantile over multinomial draws of both samples."""
     if unseen > 0:
         window_p = np.append(p * (1 - unseen), unseen)
         reference_p = np.append(p, 0.0)
     else:
         window_p, reference_p = p, p
     resamples = calibration.resamples
-    rng = _rng(calibration.seed, reference.name, metric, n, window, level)
+    rng = _rng(calibration.seed, key, metric, n, window, level)
     batch = max(1, _BATCH_CELLS // window_p.size)
     values = []
     for start in range(0, resamples, batch):

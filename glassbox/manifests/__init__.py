@@ -6,7 +6,10 @@ errors) and against the rules Argo's controller applies at submission (template 
 references, dependency cycles, ``{{...}}`` references, cron schedules, metrics, quantities).
 Every other Kubernetes object goes through :func:`validate_k8s_object`: built-in kinds against
 the upstream Kubernetes schemas of the target release (kubernetes-validate), custom resources
-(Argo Rollouts, Prometheus Operator...) against their CRDs' schemas, both strict.
+(Argo Rollouts, Prometheus Operator...) against their CRDs' schemas, both strict. Argo
+Rollouts documents then get what the Rollouts controller checks and no schema can see
+(``_rollouts``: template references, arguments, weights, step order; conditions compiled by a
+port of expr-lang's parser; PromQL parsed by promtool).
 """
 
 from glassbox.manifests._crd import CRD_PATH_ENV, crd_sources

@@ -18,6 +18,7 @@ import yaml
 
 from glassbox.manifests._finding import ARGO_KINDS, Finding, LintError, document_label
 from glassbox.manifests._objects import validate_k8s_object
+from glassbox.manifests._rollouts import lint_rollouts
 from glassbox.manifests._schema import validate_schema
 from glassbox.manifests._semantic import lint_document
 
@@ -127,6 +128,7 @@ def lint_documents(
             findings.extend(
                 validate_k8s_object(doc, file=file, kubernetes_version=kubernetes_version)
             )
+    findings.extend(lint_rollouts(docs))  # what the Argo Rollouts controller checks
     return findings
 
 

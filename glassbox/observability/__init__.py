@@ -18,7 +18,9 @@ Each call fills a fresh ``CollectorRegistry`` and sends it where the environment
 and/or ``GLASSBOX_METRICS_FILE`` (node-exporter textfile: ``glassbox.prom`` becomes
 ``glassbox-monitoring-<model>.prom`` / ``glassbox-pipelines-<pipeline>.prom`` beside it).
 With neither set nothing is sent; the registry is returned either way. Alert rules, their
-promtool tests and a Grafana dashboard live in ``k8s/prometheus/``.
+promtool tests and a Grafana dashboard live in ``k8s/prometheus/``. The online server's metrics
+(group ``serving``: counters, histograms and gauges it exposes on ``/metrics``) are declared in
+the same catalogue and registered by ``glassbox.serving``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from glassbox.observability._argo import ARGO_PREFIX, argo_metric_names
-from glassbox.observability._catalogue import BY_NAME, CATALOGUE, MetricSpec, metric_names
+from glassbox.observability._catalogue import (
+    BY_NAME,
+    CATALOGUE,
+    LATENCY_BUCKETS,
+    MetricSpec,
+    metric_names,
+    series_names,
+)
 from glassbox.observability._errors import ObservabilityError
 from glassbox.observability._pipeline import (
     STATUSES,
@@ -134,6 +143,7 @@ __all__ = [
     "BY_NAME",
     "CATALOGUE",
     "FILE_ENV",
+    "LATENCY_BUCKETS",
     "PIPELINE_JOB",
     "PUSHGATEWAY_ENV",
     "STATUSES",
@@ -149,6 +159,7 @@ __all__ = [
     "pipeline_registry",
     "publish_pipeline",
     "publish_window",
+    "series_names",
     "step_durations",
     "textfile_path",
     "window_registry",

@@ -35,6 +35,7 @@ from glassbox.quality._thresholds import (
     ShareThreshold,
 )
 from glassbox.quality._validate import ContractViolationError, validate_batch
+from glassbox.quality._values import label_of
 
 __all__ = [
     "CHECKS",
@@ -56,6 +57,7 @@ __all__ = [
     "ShareThreshold",
     "dtype_kind",
     "guess_feature",
+    "label_of",
     "quality_findings",
     "read_table",
     "validate_batch",

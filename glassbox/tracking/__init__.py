@@ -8,13 +8,14 @@ everything the step logged in batches when it ends.
 
 from glassbox.tracking._access import access_errors, auth_client, check_write_access
 from glassbox.tracking._context import StepContext, step_run
-from glassbox.tracking._identity import Identity, code_tags, current_identity
+from glassbox.tracking._identity import Identity, code_tags, current_identity, people_tags
 from glassbox.tracking._seeds import seed_everything
 from glassbox.tracking._store import (
     artifact_root,
     configure,
     ensure_experiment,
     glassbox_home,
+    run_url,
     tracking_uri,
 )
 
@@ -30,6 +31,8 @@ __all__ = [
     "current_identity",
     "ensure_experiment",
     "glassbox_home",
+    "people_tags",
+    "run_url",
     "seed_everything",
     "step_run",
     "tracking_uri",

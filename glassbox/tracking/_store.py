@@ -21,6 +21,16 @@ def tracking_uri() -> str:
     return f"sqlite:///{glassbox_home() / 'mlflow.db'}"
 
 
+def run_url(experiment_id: str, run_id: str) -> str:
+    """Link to a run in the MLflow UI: ``$GLASSBOX_MLFLOW_UI_URL``, the tracking server, or
+    the local ``just ui`` address."""
+    uri = tracking_uri()
+    base = os.environ.get("GLASSBOX_MLFLOW_UI_URL") or (
+        uri if uri.startswith(("http://", "https://")) else "http://127.0.0.1:5000"
+    )
+    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
 def is_embedded(uri: str | None = None) -> bool:
     return (uri or tracking_uri()).startswith(("sqlite:", "file:")) or "://" not in (
         uri or tracking_uri()

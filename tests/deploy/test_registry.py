@@ -15,15 +15,19 @@ CONFIG = ROOT / "mlruns_config"
 
 
 def test_registry_matches_the_tracking_section_of_glassbox_yaml() -> None:
-    tracking = load_settings(CONFIG / "glassbox.yaml", environ={}).tracking
+    conf = load_settings(CONFIG / "glassbox.yaml", environ={})
+    tracking = conf.tracking
     registry = load_registry(CONFIG / "registry.yaml")
     assert {e.name for e in registry.experiments} == {
         tracking.experiment,
         tracking.monitoring_experiment,
+        conf.delivery.experiment,
+        conf.serving.experiment,
     }
     models = {m.name: m for m in registry.registered_models}
     assert set(models) == {tracking.registered_model}
-    assert tracking.champion_alias in models[tracking.registered_model].aliases
+    aliases = models[tracking.registered_model].aliases
+    assert {tracking.champion_alias, conf.delivery.challenger_alias} <= set(aliases)
     for spec in (*registry.experiments, *registry.registered_models):
         assert spec.description, f"{spec.name}: no description"
         assert spec.tags.get("glassbox.project") == "glassbox"

@@ -57,12 +57,16 @@ def checkov(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     uvx = shutil.which("uvx")
     assert uvx, "checkov runs through uvx (CI installs uv)"
     scan = tmp_path_factory.mktemp("scan")
-    for tree in ("base", "overlays", "workflows"):  # the deployment; k8s/prometheus holds rules
+    for tree in ("base", "overlays", "workflows", "serving"):  # k8s/prometheus holds rules
         shutil.copytree(K8S / tree, scan / "k8s" / tree)
     shutil.copy(ROOT / "Dockerfile", scan / "Dockerfile")
     (scan / "rendered").mkdir()
-    for name in ("dev", "prod"):
-        text = yaml.safe_dump_all(build(BUILDS[name]), sort_keys=False)
+    for name, path in (
+        ("dev", BUILDS["dev"]),
+        ("prod", BUILDS["prod"]),
+        ("serving", K8S / "serving"),
+    ):
+        text = yaml.safe_dump_all(build(path), sort_keys=False)
         (scan / "rendered" / f"{name}.yaml").write_text(text)
     cmd = [uvx, "checkov", "--directory", str(scan), "--framework", "kubernetes", "dockerfile"]
     cmd += ["--output", "json", "--skip-download"]
@@ -79,7 +83,13 @@ def test_checkov_scanned_the_manifests_the_overlays_and_the_dockerfile(
 ) -> None:
     assert set(checkov) == {"kubernetes", "dockerfile"}
     files = {c["file_path"] for c in checkov["kubernetes"]["results"]["passed_checks"]}
-    for expected in ("/rendered/dev.yaml", "/rendered/prod.yaml", "/k8s/base/mlflow.yaml"):
+    for expected in (
+        "/rendered/dev.yaml",
+        "/rendered/prod.yaml",
+        "/k8s/base/mlflow.yaml",
+        "/rendered/serving.yaml",
+        "/k8s/serving/deployment.yaml",
+    ):
         assert expected in files
     assert checkov["dockerfile"]["results"]["passed_checks"]
 

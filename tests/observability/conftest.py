@@ -163,8 +163,9 @@ def compiled_manifests() -> list[dict[str, object]]:
 
 
 def emitted_names() -> frozenset[str]:
-    """Every metric name Glassbox really emits: its own catalogue, plus the names under which
-    Argo exposes the template metrics declared in the compiled manifests."""
-    from glassbox.observability import argo_metric_names, metric_names
+    """Every metric name Glassbox really emits: its own catalogue (a histogram's _bucket, _sum
+    and _count series), plus the names under which Argo exposes the template metrics declared
+    in the compiled manifests."""
+    from glassbox.observability import argo_metric_names, series_names
 
-    return metric_names() | argo_metric_names(compiled_manifests())
+    return series_names() | argo_metric_names(compiled_manifests())

@@ -122,8 +122,11 @@ def test_dashboard_is_importable_grafana_json() -> None:
 def test_kustomization_ships_the_prometheusrule_and_this_dashboard() -> None:
     kustomization = yaml.safe_load((PROMETHEUS_DIR / "kustomization.yaml").read_text())
     assert kustomization["namespace"] == "glassbox"
-    for resource in kustomization["resources"]:
-        assert yaml.safe_load((PROMETHEUS_DIR / resource).read_text())["kind"] == "PrometheusRule"
+    kinds = {
+        yaml.safe_load((PROMETHEUS_DIR / resource).read_text())["kind"]
+        for resource in kustomization["resources"]
+    }
+    assert kinds == {"PrometheusRule", "ServiceMonitor"}  # the rules, and glassbox serve's scrape
     (generator,) = kustomization["configMapGenerator"]
     key, _, source = generator["files"][0].partition("=")
     assert (PROMETHEUS_DIR / source).resolve() == DASHBOARD.resolve()

@@ -1,0 +1,227 @@
+"""A chain that grows batch by batch: the segment of an online audit log.
+
+``build_audit`` hashes one scored batch and chains it from its own genesis. An online server
+audits many small batches (one per model call) into one long chain per *segment*:
+``RunningChain.extend`` hashes a micro-batch's records with the same canonical encoding
+(encoding version 1, docs/audit.md) straight from its columns — no DataFrame, so a one-row
+batch costs microseconds — and links them after the last record, so seq continues and every
+link covers its predecessor across batches (``append`` does the same for a table that
+``build_audit`` produced). The finished segment is an ordinary audit table + manifest:
+``verify_chain`` checks it exactly like a batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from glassbox.audit._build import TABLE_COLUMNS
+from glassbox.audit._chain import LinkFields, genesis, link
+from glassbox.audit._encoding import (
+    encode_value,
+    event_timestamp_texts,
+    float_text,
+    mapping_text,
+    prediction_id_text,
+    quote,
+    record_text,
+    utf8,
+)
+from glassbox.audit._errors import AuditError
+from glassbox.audit._hashing import Hasher
+from glassbox.audit._manifest import AuditManifest, ModelIdentity
+
+
+@dataclass(frozen=True)
+class ChainRows:
+    """The visible fields of appended records, as the audit table and the log store them."""
+
+    seq: np.ndarray
+    prediction_id: list[str]
+    event_timestamp: list[str]  # canonical ISO UTC text
+    prediction: list[str]  # canonical JSON text
+    record_hash: list[str]
+    chain_hash: list[str]
+
+
+class RunningChain:
+    """One segment's chain: genesis from (``batch_id``, model), then every appended record.
+
+    ``append`` takes tables that ``build_audit`` produced for the same model and hash
+    algorithm; ``manifest`` anchors what was appended so far. Resuming a chain after a restart
+    (``resume``) needs only the genesis side and the last link.
+    """
+
+    def __init__(self, batch_id: str, model: ModelIdentity, key: bytes | str | None = None) -> None:
+        if not isinstance(batch_id, str) or not batch_id:
+            raise AuditError("batch_id: expected a non-empty string")
+        self._hasher = Hasher(key)
+        self.batch_id = batch_id
+        self.model = model
+        self.genesis = genesis(batch_id, model, self._hasher)
+        self.root = self.genesis
+        self.count = 0
+
+    @property
+    def hash_alg(self) -> str:
+        return self._hasher.alg
+
+    def _check(self, table: pd.DataFrame) -> None:
+        missing = [c for c in TABLE_COLUMNS if c not in table.columns]
+        if missing:
+            raise AuditError(f"append: audit table lacks column(s) {missing}")
+        expected = {
+            "model_name": self.model.name,
+            "model_version": self.model.version,
+            "model_fingerprint": self.model.fingerprint,
+            "hash_alg": self._hasher.alg,
+        }
+        for column, value in expected.items():
+            if len(table) and not (table[column].astype(str) == value).all():
+                raise AuditError(
+                    f"append: column {column!r} differs from the chain's {value!r}: "
+                    "a segment holds one model and one hash algorithm"
+                )
+
+    def append(self, table: pd.DataFrame) -> ChainRows:
+        """Link the records of ``table`` (from ``build_audit``) after the last one, in order."""
+        self._check(table)
+        ids = table["prediction_id"].astype(str).tolist()
+        stamps = event_timestamp_texts(table["event_timestamp"], "event_timestamp", ids)
+        preds = table["prediction"].astype(str).tolist()
+        hashes = table["record_hash"].astype(str).tolist()
+        start = self.count
+        links: list[str] = []
+        prev = self.root
+        for offset, fields in enumerate(zip(hashes, ids, stamps, preds, strict=True)):
+            prev = link(self._hasher, prev, start + offset, LinkFields(*fields))
+            links.append(prev)
+        self.root = prev
+        self.count += len(ids)
+        seq = np.arange(start, self.count, dtype=np.int64)
+        return ChainRows(seq, ids, stamps, preds, hashes, links)
+
+    def extend(
+        self,
+        features: dict[str, np.ndarray],
+        prediction_ids: list[str],
+        event_timestamps: np.ndarray,
+        predictions: dict[str, np.ndarray],
+    ) -> ChainRows:
+        """Hash and link a micro-batch given as columns: ``features`` (name → values as the
+        model saw them), ids, event times (``datetime64``, UTC) and the model's outputs
+        (name → values, e.g. ``{"y_pred": labels, "y_pred_proba": probabilities}``).
+
+        The record hashes equal those ``build_audit`` computes for the same rows.
+        """
+        n = len(prediction_ids)
+        for name, column in (*features.items(), *predictions.items()):
+            if len(column) != n:
+                raise AuditError(f"extend: column {name!r} has {len(column)} values for {n} ids")
+        ids = [prediction_id_text(v, "prediction_id") for v in prediction_ids]
+        stamps = _iso_texts(event_timestamps)
+        feats = _mapping_rows(features, "features", n)
+        preds = _mapping_rows(predictions, "predictions", n)
+        fingerprint = self.model.fingerprint
+        records = [
+            utf8(record_text(ts, f, fingerprint, p, pid), f"prediction id {pid!r}")
+            for ts, f, p, pid in zip(stamps, feats, preds, ids, strict=True)
+        ]
+        hashes = self._hasher.hex_many(records)
+        start = self.count
+        links: list[str] = []
+        prev = self.root
+        for offset, fields in enumerate(zip(hashes, ids, stamps, preds, strict=True)):
+            prev = link(self._hasher, prev, start + offset, LinkFields(*fields))
+            links.append(prev)
+        self.root = prev
+        self.count += n
+        return ChainRows(np.arange(start, self.count, dtype=np.int64), ids, stamps, preds,
+                         hashes, links)  # fmt: skip
+
+    def manifest(self, feature_columns: tuple[str, ...]) -> AuditManifest:
+        return AuditManifest(
+            batch_id=self.batch_id,
+            count=self.count,
+            genesis=self.genesis,
+            root=self.root,
+            hash_alg=self._hasher.alg,
+            model=self.model,
+            feature_columns=tuple(feature_columns),
+        )
+
+
+def _iso_texts(stamps: np.ndarray) -> list[str]:
+    """``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` of UTC ``datetime64`` values (floored to µs)."""
+    values = np.asarray(stamps)
+    if values.dtype.kind != "M":
+        raise AuditError(f"event timestamps: expected datetime64 values, got {values.dtype}")
+    micro = values.astype("datetime64[us]")
+    if np.isnat(micro).any():
+        raise AuditError("event timestamps: a timestamp is missing (NaT)")
+    return [t + "+00:00" for t in np.datetime_as_string(micro, unit="us").tolist()]
+
+
+def _cells(values: np.ndarray, where: str) -> list[str]:
+    """Canonical texts of one column's values (as ``encode_value`` gives them, faster for the
+    float64 and text columns a model is fed)."""
+    array = np.asarray(values)
+    if array.dtype == np.float64:
+        return _float_cells(array)
+    items = array.tolist()
+    if array.dtype == object and all(type(v) is str for v in items):
+        return list(map(quote, items))
+    return [encode_value(v, where) for v in items]
+
+
+def _float_cells(array: np.ndarray) -> list[str]:
+    """``float_text`` of every value: integral ones (exact below 2**53) as integers, the rest by
+    ``repr``, infinities and NaN through ``float_text`` itself."""
+    finite = np.isfinite(array)
+    integral = finite & (np.trunc(array) == array) & (np.abs(array) < 2.0**53)
+    if integral.all():
+        return list(map(str, array.astype(np.int64).tolist()))
+    out = list(map(repr, array.tolist()))
+    where = np.flatnonzero(integral)
+    for i, text in zip(where.tolist(), map(str, array[where].astype(np.int64).tolist()),
+                       strict=True):  # fmt: skip
+        out[i] = text
+    for i in np.flatnonzero(~integral & ~finite).tolist():
+        out[i] = float_text(float(array[i]))
+    for i in np.flatnonzero(finite & (np.abs(array) >= 2.0**53)).tolist():
+        out[i] = float_text(float(array[i]))
+    return out
+
+
+def _mapping_rows(columns: dict[str, np.ndarray], what: str, n: int) -> list[str]:
+    """Per row, the canonical text of {column: value}; the same text as ``mapping_text``."""
+    names = sorted(columns)
+    mapping_text(dict.fromkeys(names), what)  # keys: strings, none reserved
+    if not names:
+        return ["{}"] * n
+    # one %-format per row: {"a":%s,"b":%s} (a '%' in a column name escaped)
+    template = "{" + ",".join(quote(name).replace("%", "%%") + ":%s" for name in names) + "}"
+    cells = [_cells(columns[name], f"{what} column {name!r}") for name in names]
+    return [template % row for row in zip(*cells, strict=True)]
+
+
+def table_of(rows: ChainRows, model: ModelIdentity, hash_alg: str) -> pd.DataFrame:
+    """The audit table (exactly ``TABLE_COLUMNS``) of records read back from a log."""
+    parsed = pd.to_datetime(pd.Series(rows.event_timestamp, dtype=object), format="ISO8601")
+    return pd.DataFrame(
+        {
+            "seq": np.asarray(rows.seq, dtype=np.int64),
+            "prediction_id": pd.Series(rows.prediction_id, dtype=object),
+            "event_timestamp": parsed.dt.tz_convert("UTC").astype("datetime64[us, UTC]"),
+            "prediction": pd.Series(rows.prediction, dtype=object),
+            "record_hash": pd.Series(rows.record_hash, dtype=object),
+            "chain_hash": pd.Series(rows.chain_hash, dtype=object),
+            "model_name": model.name,
+            "model_version": model.version,
+            "model_fingerprint": model.fingerprint,
+            "hash_alg": hash_alg,
+        },
+        columns=list(TABLE_COLUMNS),
+    )
