@@ -50,7 +50,8 @@ def explain(
     base = float(np.ravel(explained.base_values)[0])
     # The raw output the trees add up to: log-odds for a classifier, the number for a regressor.
     regression = not hasattr(trees, "decision_function")
-    output = trees.predict(X) if regression else trees.decision_function(X)
+    raw = X.to_numpy()  # the trees were fitted on the encoder's array (no column names)
+    output = trees.predict(raw) if regression else trees.decision_function(raw)
     error = float(np.max(np.abs(values.sum(axis=1) + base - output)))
 
     table = pd.DataFrame(values, columns=[f"shap_{n}" for n in names])
