@@ -73,7 +73,7 @@ bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
-    {{py}} bench/false_alarms.py
+    {{py}} bench/false_alarms.py --anchor-detection
     {{py}} bench/canary.py {{ARGS}}
     {{py}} bench/serve.py
     {{py}} bench/shadow.py

@@ -158,6 +158,16 @@ def load(ref: VersionRef, settings: ServingSettings) -> ServedModel:
 
     try:
         estimator = registry.load(ref.pinned_uri)
+    except (OSError, mlflow.exceptions.MlflowException) as exc:
+        raise ServingError(f"model {ref.pinned_uri}: cannot load it: {exc}") from None
+    if gm.task_of(estimator) != "classification":
+        # A request's answer is a probability and a class (records, audit, live drift).
+        raise ServingError(
+            f"model {ref.pinned_uri}: a regression model (model.task: regression); glassbox "
+            "serve serves binary classifiers (probability and class): score a regressor with "
+            "the training pipeline's score step (glassbox run training)"
+        )
+    try:
         reference = reference_of_model_run(ref.run_id, ref.pinned_uri)
         experiment_id = mlflow.MlflowClient().get_run(reference.train_run_id).info.experiment_id
         contract = reference.contract(experiment_id)
