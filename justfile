@@ -51,6 +51,11 @@ monitor *ARGS: setup
 serve *ARGS: setup
     {{venv}}/bin/glassbox serve {{ARGS}}
 
+# progressive delivery end to end with a real server (store: .glassbox-canary): a worse then a
+# good challenger shadowed by glassbox serve on replayed traffic, analysed, rolled back / promoted
+canary *ARGS: setup
+    {{py}} scripts/canary.py {{ARGS}}
+
 # open the MLflow UI on the embedded store
 ui port="5000":
     {{venv}}/bin/glassbox ui --port {{port}}
@@ -77,14 +82,16 @@ test-e2e *ARGS: setup
 
 # benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy,
 # canary analysis over repeated trials (false rollbacks, detection), glassbox serve vs MLflow's
-# scoring server, the audit engine vs hashlib and predict_proba
+# scoring server, glassbox serve with the challenger in shadow vs without, the audit engine vs
+# hashlib and predict_proba
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
     {{py}} bench/monitor.py {{ARGS}}
-    {{py}} bench/false_alarms.py
+    {{py}} bench/false_alarms.py --anchor-detection
     {{py}} bench/canary.py {{ARGS}}
     {{py}} bench/serve.py
+    {{py}} bench/shadow.py
     {{py}} bench/audit.py
 
 # benchmark the audit: build_audit and glassbox serve's hashing on 1M predictions, against

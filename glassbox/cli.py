@@ -101,7 +101,9 @@ def run(
 def init(
     *,
     reference: Annotated[Path, typer.Option(help="your training data (CSV or Parquet)")],
-    target: Annotated[str, typer.Option(help="the label column: two classes, 0/1 or true/false")],
+    target: Annotated[
+        str, typer.Option(help="the column to predict: two classes (0/1, true/false) or numbers")
+    ],
     id_column: Annotated[
         str | None, typer.Option("--id", help="row id column (default: ids derived per row)")
     ] = None,
@@ -122,6 +124,13 @@ def init(
         Path | None, typer.Option(help="settings file to write (default: glassbox-NAME.yaml)")
     ] = None,
     force: Annotated[bool, typer.Option(help="overwrite --out if it exists")] = False,
+    task: Annotated[
+        str,
+        typer.Option(
+            help="classification (a binary label), regression (a number), or auto: regression "
+            "for a numeric target with more than 10 distinct values or fractions"
+        ),
+    ] = "auto",
 ) -> None:
     """Settings for your own data: infer the features, write a settings file, print the command.
 
@@ -129,6 +138,8 @@ def init(
     used (unknown or non-binary target, a constant column, an empty file, ...)."""
     from glassbox.init import InitRequest, model_name, plan, report_lines, shipped_defaults, write
 
+    if task not in ("auto", "classification", "regression"):
+        _fail(f"--task {task!r}: expected auto, classification or regression")
     try:
         request = InitRequest(
             reference=reference,
@@ -139,6 +150,7 @@ def init(
             production=production,
             targets=targets,
             exclude=tuple(exclude),
+            task=task,
         )
         destination = out or Path(f"glassbox-{model_name(request)}.yaml")
         result = plan(request, shipped_defaults())
@@ -426,6 +438,10 @@ def monitor(
         int | None, typer.Option(help="rows per performance chunk (default: auto)")
     ] = None,
     model: Annotated[str, typer.Option(help="model name the alerts carry")] = "ad-hoc",
+    contract: Annotated[
+        Path | None,
+        typer.Option(help="data contract (JSON) to grade quality against, as the cron does"),
+    ] = None,
 ) -> None:
     """Check current data against reference data: drift, quality, performance, alerts.
 
@@ -452,7 +468,7 @@ def monitor(
             chunk_size=chunk_size,
             model=model,
         )
-        result = run_monitor(reference, current, out, options)
+        result = run_monitor(reference, current, out, options, contract=contract)
     except GlassboxError as exc:
         _fail(str(exc), 2)
     performance = result.document["performance"] or {}

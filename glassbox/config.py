@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -102,7 +102,13 @@ class DataSettings(_Section):
         return self
 
 
+Task = Literal["classification", "regression"]
+
+
 class ModelSettings(_Section):
+    # classification: a binary label (0/1), the model's probability y_pred_proba and class
+    # y_pred; regression: a numeric target and the model's number y_pred (docs/own-data.md).
+    task: Task = "classification"
     learning_rate: float = Field(0.1, gt=0)
     max_iter: int = Field(120, ge=1)
     max_leaf_nodes: int = Field(31, ge=2)
@@ -112,8 +118,15 @@ class ModelSettings(_Section):
 
 
 class GateSettings(_Section):
+    """Held-out floors (classification: ROC AUC, accuracy; regression: R²) and ceilings
+    (regression: RMSE, MAE, in the target's units; null = none), and how much worse than the
+    champion on the same rows a candidate may be (ROC AUC and accuracy; R²)."""
+
     min_roc_auc: float = Field(0.8, ge=0, le=1)
     min_accuracy: float = Field(0.7, ge=0, le=1)
+    min_r2: float | None = Field(0.5, le=1)
+    max_rmse: float | None = Field(None, gt=0)
+    max_mae: float | None = Field(None, gt=0)
     champion_tolerance: float = Field(0.005, ge=0)
 
 
@@ -145,6 +158,23 @@ class Settings(BaseSettings):
     monitoring: MonitoringSettings = MonitoringSettings()
     alerts: AlertSettings = AlertSettings()
     delivery: DeliverySettings = DeliverySettings()
+
+    @model_validator(mode="after")
+    def _task_consistent(self) -> Settings:
+        task, gate = self.model.task, self.gate
+        problem = self.monitoring.performance.problem_type
+        expected = {"classification": "classification_binary", "regression": "regression"}[task]
+        if problem not in ("auto", expected):
+            raise ValueError(
+                f"monitoring.performance.problem_type: {problem}, but model.task is {task} "
+                f"(use auto or {expected})"
+            )
+        if task == "regression" and (gate.min_r2, gate.max_rmse, gate.max_mae) == (None,) * 3:
+            raise ValueError(
+                "gate: a regression model (model.task: regression) needs at least one of "
+                "min_r2, max_rmse, max_mae"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

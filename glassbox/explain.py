@@ -2,7 +2,8 @@
 
 MLflow's built-in SHAP evaluator failed its additivity check on HistGradientBoosting, while
 TreeExplainer called on the fitted trees is exact; so Glassbox computes the values itself and
-logs the largest |sum(SHAP) + base value - model output| (in log-odds) as a metric.
+logs the largest |sum(SHAP) + base value - model output| as a metric (in log-odds for a
+classifier, in the target's units for a regressor).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# The column of shap_values.parquet holding what the values add up to (with the base value).
+OUTPUT_COLUMN = {"classification": "model_output_logodds", "regression": "model_output"}
 
 
 @dataclass(frozen=True)
@@ -36,21 +40,24 @@ def explain(
     import pandas as pd
     import shap
 
-    encode, classifier = model[:-1], model[-1]
+    encode, trees = model[:-1], model[-1]
     X = encode.transform(sample.loc[:, features])
     names = list(encode.get_feature_names_out())
     X = pd.DataFrame(np.asarray(X, dtype="float64"), columns=names)
-    explainer = shap.TreeExplainer(classifier)
+    explainer = shap.TreeExplainer(trees)
     explained = explainer(X)
     values = np.asarray(explained.values, dtype="float64")
     base = float(np.ravel(explained.base_values)[0])
-    output = classifier.decision_function(X)
+    # The raw output the trees add up to: log-odds for a classifier, the number for a regressor.
+    regression = not hasattr(trees, "decision_function")
+    raw = X.to_numpy()  # the trees were fitted on the encoder's array (no column names)
+    output = trees.predict(raw) if regression else trees.decision_function(raw)
     error = float(np.max(np.abs(values.sum(axis=1) + base - output)))
 
     table = pd.DataFrame(values, columns=[f"shap_{n}" for n in names])
     table.insert(0, id_column, sample[id_column].to_numpy())
     table["base_value"] = base
-    table["model_output_logodds"] = output
+    table[OUTPUT_COLUMN["regression" if regression else "classification"]] = output
     importance = pd.Series(np.abs(values).mean(axis=0), index=names).sort_values(ascending=False)
 
     out_dir.mkdir(parents=True, exist_ok=True)

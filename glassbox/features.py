@@ -85,6 +85,15 @@ def row_ids(df: pd.DataFrame, data: DataSettings) -> pd.Series:
     return pd.Series(ids, index=df.index, dtype=object, name=DERIVED_ID)
 
 
+def target_values(target: pd.Series) -> pd.Series:
+    """A binary label (bool or 0/1) as int64, a regression target as float64."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(target.dtype) or target.dropna().isin([0, 1]).all():
+        return target.astype("int64")
+    return target.astype("float64")
+
+
 def prepare(df: pd.DataFrame, data: DataSettings) -> pd.DataFrame:
     """Keep id, timestamp, features (and the target when present) with canonical dtypes:
     numeric features float64, categorical features strings (booleans spelt True/False),
@@ -100,7 +109,7 @@ def prepare(df: pd.DataFrame, data: DataSettings) -> pd.DataFrame:
     if data.timestamp_column:
         out.insert(1, data.timestamp_column, pd.to_datetime(df[data.timestamp_column]))
     if data.target_column in df.columns:
-        out[data.target_column] = df[data.target_column].astype("int64")
+        out[data.target_column] = target_values(df[data.target_column])
     if data.timestamp_column:
         order = [data.timestamp_column] + ([data.id_column] if data.id_column else [])
         out = out.sort_values(order, kind="stable")

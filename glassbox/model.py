@@ -3,6 +3,11 @@
 Categoricals are ordinal-encoded (categories from the data contract, sorted) rather than using
 HistGradientBoosting's native categorical splits, so the trees split on plain thresholds and
 ``shap.TreeExplainer`` is exact on them (see glassbox.explain).
+
+``model.task`` chooses the estimator: a classifier of a binary label, whose outputs are the
+probability of class 1 (``y_pred_proba``) and the class (``y_pred`` = proba >= 0.5), or a
+regressor of a numeric target, whose output is the number (``y_pred``). :func:`outputs` is the
+one place a fitted model's outputs are computed (score, reference, drift profile, monitoring).
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from sklearn.pipeline import Pipeline
 
-    from glassbox.config import DataSettings, ModelSettings
+    from glassbox.config import DataSettings, ModelSettings, Task
 
+PROBA, LABEL = "y_pred_proba", "y_pred"
 # skops refuses to load types it does not know; these are the ones our pipeline contains
 # beyond skops' built-in sklearn allow-list (checked by tests/test_model.py).
 SKOPS_TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
@@ -26,7 +32,7 @@ def build(
 ) -> Pipeline:
     import numpy as np
     from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OrdinalEncoder
 
@@ -46,7 +52,11 @@ def build(
         ],
         verbose_feature_names_out=False,
     )
-    classifier = HistGradientBoostingClassifier(
+    estimator = (
+        HistGradientBoostingRegressor
+        if model.task == "regression"
+        else HistGradientBoostingClassifier
+    )(
         learning_rate=model.learning_rate,
         max_iter=model.max_iter,
         max_leaf_nodes=model.max_leaf_nodes,
@@ -54,7 +64,32 @@ def build(
         max_features=model.max_features,
         random_state=seed % 2**32,
     )
-    return Pipeline([("encode", encode), ("classifier", classifier)])
+    name = "regressor" if model.task == "regression" else "classifier"
+    return Pipeline([("encode", encode), (name, estimator)])
+
+
+def task_of(model: Any) -> Task:
+    """``regression`` for a fitted regressor (the pipeline's last step), else
+    ``classification``: the task is a property of the model, whatever the settings now say."""
+    from sklearn.base import is_regressor
+
+    return "regression" if is_regressor(model) else "classification"
+
+
+def output_columns(task: Task) -> tuple[str, ...]:
+    """The columns :func:`outputs` adds, the model's score first (the drift-profiled one)."""
+    return (LABEL,) if task == "regression" else (PROBA, LABEL)
+
+
+def outputs(model: Any, features: pd.DataFrame) -> dict[str, Any]:
+    """The model's outputs on ``features``: ``{y_pred_proba, y_pred}`` (float64 probability of
+    class 1, int64 class at 0.5) for a classifier, ``{y_pred}`` (float64) for a regressor."""
+    import numpy as np
+
+    if task_of(model) == "regression":
+        return {LABEL: np.asarray(model.predict(features), dtype="float64")}
+    proba = np.asarray(model.predict_proba(features)[:, 1], dtype="float64")
+    return {PROBA: proba, LABEL: (proba >= 0.5).astype("int64")}
 
 
 def _feed(h: Any, obj: Any, depth: int = 0) -> None:

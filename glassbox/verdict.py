@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from glassbox.errors import TrackingError
 
 if TYPE_CHECKING:
-    from glassbox.config import GateSettings
+    from glassbox.config import GateSettings, Task
     from glassbox.evaluation import GateVerdict
 
 REPORT_VERSION: Literal[1] = 1
@@ -34,19 +34,22 @@ class _Frozen(BaseModel):
 
 
 class Criterion(_Frozen):
-    """One check of the gate: a metric against its floor, or against the champion."""
+    """One check of the gate: a metric against its floor (or, for an error metric such as
+    RMSE, its ceiling), or against the champion."""
 
     metric: str
-    check: Literal["floor", "champion"]
+    check: Literal["floor", "ceiling", "champion"]
     value: float
     threshold: float
     passed: bool
+    greater_is_better: bool = True
 
     def describe(self, champion_version: str | None, tolerance: float) -> str:
-        sign = ">=" if self.passed else "<"
+        signs = (">=", "<") if self.greater_is_better else ("<=", ">")
+        sign = signs[0] if self.passed else signs[1]
         state = "ok  " if self.passed else "FAIL"
-        if self.check == "floor":
-            against = f"floor {self.threshold:.4f}"
+        if self.check != "champion":
+            against = f"{self.check} {self.threshold:.4f}"
         else:
             against = (
                 f"champion v{champion_version} {self.threshold + tolerance:.4f} "
@@ -75,19 +78,23 @@ class GateReport(_Frozen):
         champion: dict[str, float] | None,
         champion_version: str | None,
         conf: GateSettings,
+        *,
+        task: Task = "classification",
     ) -> GateReport:
-        """Each gated metric against its floor and, when there is a champion, against the
-        champion's value on the same rows minus the tolerance (MLflow's verdict stands)."""
-        from glassbox.evaluation import GATED
+        """Each gated metric against its floor or ceiling and, when there is a champion,
+        against the champion's value on the same rows minus the tolerance (MLflow's verdict
+        stands)."""
+        from glassbox.evaluation import gated
 
         criteria = []
-        for metric, floor in GATED.items():
-            value = candidate[metric]
-            limit = float(getattr(conf, floor))
-            criteria.append(_criterion(metric, "floor", value, limit))
-            if champion is not None:
-                limit = champion[metric] - conf.champion_tolerance
-                criteria.append(_criterion(metric, "champion", value, limit))
+        for g in gated(conf, task, champion is not None):
+            value, limit, higher = candidate[g.metric], g.limit(conf), g.greater_is_better
+            if limit is not None:
+                check: Literal["floor", "ceiling"] = "floor" if higher else "ceiling"
+                criteria.append(_criterion(g.metric, check, value, limit, higher))
+            if champion is not None and g.champion:
+                limit = champion[g.metric] - conf.champion_tolerance
+                criteria.append(_criterion(g.metric, "champion", value, limit, higher))
         return cls(
             verdict="passed" if verdict.passed else "failed",
             reasons=verdict.reasons,
@@ -145,10 +152,21 @@ class GateReport(_Frozen):
 
 
 def _criterion(
-    metric: str, check: Literal["floor", "champion"], value: float, limit: float
+    metric: str,
+    check: Literal["floor", "ceiling", "champion"],
+    value: float,
+    limit: float,
+    greater_is_better: bool,
 ) -> Criterion:
-    passed = value >= limit
-    return Criterion(metric=metric, check=check, value=value, threshold=limit, passed=passed)
+    passed = value >= limit if greater_is_better else value <= limit
+    return Criterion(
+        metric=metric,
+        check=check,
+        value=value,
+        threshold=limit,
+        passed=passed,
+        greater_is_better=greater_is_better,
+    )
 
 
 def load_report(evaluate_run_id: str) -> GateReport:

@@ -19,13 +19,11 @@ def run(args: argparse.Namespace) -> None:
     import mlflow
     import mlflow.artifacts
 
-    from glassbox.config import settings
     from glassbox.data import read_artifact_table
     from glassbox.drift import DriftCalculator, ReferenceProfile
     from glassbox.lineage import MODEL_RUN_TAG, log_input_dataset, run_id_of
     from glassbox.tracking import step_run
 
-    data = settings().data
     with step_run("drift", seed=args.seed) as ctx:
         predictions = read_artifact_table(args.predictions_uri)
         log_input_dataset(
@@ -39,8 +37,9 @@ def run(args: argparse.Namespace) -> None:
             dst_path=tempfile.mkdtemp(),
         )
         profile = ReferenceProfile.load(local)
+        # The profile's columns: the features and the model's score (probability or number).
         result = DriftCalculator.from_profile(profile).calculate(
-            predictions[[*data.features, "y_pred_proba"]]
+            predictions.loc[:, list(profile.names)]
         )
         ctx.log_metrics(result.metrics())
         flagged = [f.name for f in result.flagged()]

@@ -40,16 +40,27 @@ def run(args: argparse.Namespace) -> None:
             targets=data.target_column,
         )
         X, y = gm.features_frame(holdout, data), holdout[data.target_column]
-        candidate = holdout_metrics(registry.load(args.model_uri), X, y)
+        model = registry.load(args.model_uri)
+        task = gm.task_of(model)
+        candidate = holdout_metrics(model, X, y)
         champ = registry.champion(conf.tracking.registered_model, conf.tracking.champion_alias)
-        champion_metrics = holdout_metrics(registry.load(champ.uri), X, y) if champ else None
-        verdict = gate(candidate, champion_metrics, conf.gate)
+        champion_model = registry.load(champ.uri) if champ else None
+        if champion_model is not None and gm.task_of(champion_model) != task:
+            print(f"evaluate: the champion is a {gm.task_of(champion_model)} model: not compared")
+            champion_model = None
+        champion_metrics = holdout_metrics(champion_model, X, y) if champion_model else None
+        verdict = gate(candidate, champion_metrics, conf.gate, task)
         ctx.log_metrics(candidate)
         if champion_metrics:
             ctx.log_metrics({f"champion.{k}": v for k, v in champion_metrics.items()})
         ctx.log_params({f"gate.{k}": v for k, v in conf.gate.model_dump().items()})
         report = GateReport.build(
-            verdict, candidate, champion_metrics, champ.version if champ else None, conf.gate
+            verdict,
+            candidate,
+            champion_metrics,
+            champ.version if champ and champion_metrics else None,
+            conf.gate,
+            task=task,
         )
         ctx.set_tags(
             {

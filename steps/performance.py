@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> None:
             ref.frame(list(data.features)),
             window,
             data,
-            conf.monitoring,
+            conf.monitoring.for_task(ref.task),
             report_url=ctx.artifact_uri("nannyml/nannyml.json"),
         )
         result, verdict = checked.result, checked.verdict

@@ -12,7 +12,7 @@ def run(args: argparse.Namespace) -> None:
     from glassbox.config import settings
     from glassbox.data import read_artifact_table
     from glassbox.lineage import log_input_dataset
-    from glassbox.monitoring import check_quality, quality_to_findings
+    from glassbox.monitoring import check_window_quality, quality_to_findings
     from glassbox.tracking import ensure_experiment, step_run
     from steps._monitor import log_findings, reference
 
@@ -25,10 +25,13 @@ def run(args: argparse.Namespace) -> None:
             )
         ref = reference(args.reference_run_id)
         contract = ref.contract(ensure_experiment(conf.tracking.experiment))
-        thresholds = conf.monitoring.quality
-        features = contract.without(conf.data.target_column)
-        known = [c for c in window.columns if c in features.columns]
-        found = check_quality(window.loc[:, known], features, thresholds, ref.profile())
+        found = check_window_quality(
+            window,
+            contract,
+            conf.monitoring.quality,
+            ref.profile(),
+            target=conf.data.target_column,
+        )
         ctx.log_metrics(
             {
                 f"quality.{f.check.split('.', 1)[-1]}.{f.column or 'table'}": float(f.observed)

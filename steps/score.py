@@ -18,7 +18,21 @@ import argparse
 
 from steps._io import main, parser, write_outputs
 
-PROBA, LABEL = "y_pred_proba", "y_pred"
+
+def _summary(outputs: dict[str, object]) -> dict[str, float]:
+    """The batch's prediction metrics: a classifier's mean probability and positive rate, a
+    regressor's mean prediction."""
+    import numpy as np
+
+    from glassbox import model as gm
+
+    if gm.PROBA in outputs:
+        proba = np.asarray(outputs[gm.PROBA])
+        return {
+            "prediction.mean_proba": float(proba.mean()),
+            "prediction.positive_rate": float((proba >= 0.5).mean()),
+        }
+    return {"prediction.mean": float(np.mean(np.asarray(outputs[gm.LABEL])))}
 
 
 def run(args: argparse.Namespace) -> None:
@@ -46,12 +60,13 @@ def run(args: argparse.Namespace) -> None:
         batch = prepare(raw, data)
         if not data.timestamp_column:
             batch[SCORED_AT] = _now()
-        proba = registry.load(champion.uri).predict_proba(gm.features_frame(batch, data))[:, 1]
-        predictions = batch.assign(**{PROBA: proba, LABEL: (proba >= 0.5).astype("int64")})
+        model = registry.load(champion.uri)
+        outputs = gm.outputs(model, gm.features_frame(batch, data))
+        predictions = batch.assign(**outputs)
         key = audit.key_from_env()
         audited = audit.build_audit(
             batch,
-            predictions[[PROBA, LABEL]],
+            predictions[list(outputs)],
             feature_columns=list(data.features),
             id_column=id_name(data),
             timestamp_column=event_time_name(data),
@@ -70,13 +85,7 @@ def run(args: argparse.Namespace) -> None:
         uri = ctx.log_artifact(local, "predictions")
         log_output_dataset(ctx, predictions, name="predictions", uri=uri)
         ctx.set_tags(champion.tags() | {MODEL_RUN_TAG: champion.run_id})
-        ctx.log_metrics(
-            {
-                "rows.scored": len(predictions),
-                "prediction.mean_proba": float(proba.mean()),
-                "prediction.positive_rate": float((proba >= 0.5).mean()),
-            }
-        )
+        ctx.log_metrics({"rows.scored": len(predictions)} | _summary(outputs))
         ctx.log_params(
             {
                 "audit.hash_alg": audited.manifest.hash_alg,

@@ -27,7 +27,8 @@ def _pins() -> list[str]:
 
 def log_reference_profile(ctx: StepContext, model: Any, holdout: Any, conf: Settings) -> None:
     """Fit the drift calculator on the held-out rows + the model's own scores on them (rows it
-    did not train on: its scores on training rows are over-confident) and log the profile, with
+    did not train on: its scores on training rows are over-confident; a regressor's prediction)
+    and log the profile, with
     its calibration (false-alarm rate), beside the model: the drift step and the cron never
     reload the data."""
     import tempfile
@@ -38,11 +39,12 @@ def log_reference_profile(ctx: StepContext, model: Any, holdout: Any, conf: Sett
 
     data = conf.data
     features = gm.features_frame(holdout, data)
-    frame = features.assign(y_pred_proba=model.predict_proba(features)[:, 1])
+    score = gm.output_columns(gm.task_of(model))[0]  # the probability, or the number
+    frame = features.assign(**{score: gm.outputs(model, features)[score]})
     calculator = DriftCalculator(
         features=list(data.features),
         categorical=list(data.categorical_features),
-        prediction_columns=["y_pred_proba"],
+        prediction_columns=[score],
         thresholds=conf.monitoring.drift_thresholds,
         calibration=conf.monitoring.calibration,
     ).fit(frame)
@@ -78,31 +80,35 @@ def run(args: argparse.Namespace) -> None:
         X, y = gm.features_frame(train, data), train[data.target_column]
         model = gm.build(conf.model, data, categories, seed).fit(X, y)
         fingerprint = gm.fingerprint(model)
+        task = gm.task_of(model)
+        score = gm.output_columns(task)[0]
         info = mlflow.sklearn.log_model(
             model,
             name="model",
             serialization_format="skops",
             skops_trusted_types=gm.SKOPS_TRUSTED_TYPES,
-            signature=infer_signature(X.head(100), model.predict_proba(X.head(100))[:, 1]),
+            signature=infer_signature(X.head(100), gm.outputs(model, X.head(100))[score]),
             input_example=X.head(3),
             pip_requirements=_pins(),
         )
         holdout = read_artifact_table(args.train_uri.rsplit("/", 1)[0] + "/holdout.parquet")
         log_reference_profile(ctx, model, holdout, conf)
-        classifier = model[-1]
+        estimator = model[-1]
         ctx.log_params(
             {f"model.{k}": v for k, v in conf.model.model_dump().items()}
-            | {"model.class": type(classifier).__name__, "model.features": ",".join(data.features)}
+            | {"model.class": type(estimator).__name__, "model.features": ",".join(data.features)}
         )
+        fit = "train.r2" if task == "regression" else "train.accuracy"
         ctx.log_metrics(
             {
                 "train.rows": len(train),
-                "train.n_iter": classifier.n_iter_,
-                "train.accuracy": float(model.score(X, y)),
+                "train.n_iter": estimator.n_iter_,
+                fit: float(model.score(X, y)),
             }
         )
         ctx.set_tags(
             {
+                "glassbox.model.task": task,
                 "glassbox.model.fingerprint": fingerprint,
                 "glassbox.model.uri": info.model_uri,
                 "glassbox.input.train_uri": args.train_uri,

@@ -19,8 +19,14 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from glassbox.config import settings
-    from glassbox.cron import collect_window, history, load_reference, partitions
-    from glassbox.features import event_time_name
+    from glassbox.cron import (
+        collect_window,
+        history,
+        load_reference,
+        partitions,
+        record_label_arrivals,
+    )
+    from glassbox.features import event_time_name, id_name
     from glassbox.lineage import log_output_dataset
     from glassbox.tracking import ensure_experiment, step_run
 
@@ -60,6 +66,15 @@ def run(args: argparse.Namespace) -> None:
                 "window.targets_arrived": arrived,
             }
         )
+        labels = conf.monitoring.labels
+        if not (labels.arrival_column and labels.arrival_column in window.frame.columns):
+            # No arrival times in the targets: the cron observes when labels arrive.
+            arrivals = record_label_arrivals(
+                hist, window, id_name(data), max_wait_days=labels.max_wait_days
+            )
+            ctx.log_metrics(arrivals.metrics())
+            hist.log_window(arrivals.metrics(), hist.windows + 1)
+            ctx.set_tags(arrivals.tags())
         ctx.set_tags(
             {
                 "glassbox.monitor.window_from": window.watermark_before or "start",

@@ -30,3 +30,33 @@ def glassbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
     while mlflow.active_run():
         mlflow.end_run()
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_uris_restored() -> Iterator[None]:
+    """Each test leaves MLflow's process-wide tracking and registry URIs as it found them.
+
+    ``glassbox.tracking.configure()`` sets both (as every step does in its own process); left set
+    in the test process, a later ``MlflowClient(tracking_uri=server)`` would still send its
+    registry calls to the earlier test's SQLite file."""
+    import sys
+
+    if "mlflow" not in sys.modules:
+        yield
+        if "mlflow" not in sys.modules:
+            return
+        saved: tuple[str | None, str | None] = (None, None)
+    else:
+        saved = _mlflow_uris()
+        yield
+    from mlflow.tracking._model_registry import utils as registry
+    from mlflow.tracking._tracking_service import utils as tracking
+
+    tracking._tracking_uri, registry._registry_uri = saved
+
+
+def _mlflow_uris() -> tuple[str | None, str | None]:
+    from mlflow.tracking._model_registry import utils as registry
+    from mlflow.tracking._tracking_service import utils as tracking
+
+    return tracking._tracking_uri, registry._registry_uri

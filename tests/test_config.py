@@ -102,3 +102,21 @@ def test_glassbox_config_stops_on_an_unknown_environment_key_naming_it() -> None
     assert len(lines) == 1, proc.stderr
     assert "monitoring.no_such_key" in lines[0]
     assert "GLASSBOX_MONITORING__NO_SUCH_KEY" in lines[0]
+
+
+def test_a_regression_task_needs_a_gate_limit_and_a_matching_problem_type(tmp_path: Path) -> None:
+    cfg = tmp_path / "g.yaml"
+    cfg.write_text("model: {task: regression}\ngate: {min_r2: null}\n")
+    with pytest.raises(ConfigError, match="needs at least one of min_r2, max_rmse, max_mae"):
+        load_settings(cfg, environ={})
+    cfg.write_text(
+        "model: {task: regression}\n"
+        "monitoring: {performance: {problem_type: classification_binary}}\n"
+    )
+    with pytest.raises(ConfigError, match=r"but model\.task is regression"):
+        load_settings(cfg, environ={})
+    cfg.write_text("model: {task: regression}\ngate: {max_rmse: 3.5}\n")
+    settings = load_settings(cfg, environ={})
+    assert settings.gate.min_r2 == 0.5 and settings.gate.max_rmse == 3.5
+    with pytest.raises(ConfigError, match=r"model\.task"):
+        load_settings(cfg, environ={"GLASSBOX_MODEL__TASK": "ranking"})

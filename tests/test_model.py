@@ -62,3 +62,40 @@ def test_unknown_category_at_predict_time_is_missing_not_a_crash(frame: pd.DataF
     m = _fit(frame, 1)
     X = gm.features_frame(frame.head(3), DATA).assign(c="zzz")
     assert m.predict_proba(X).shape == (3, 2)
+
+
+REGRESSION = ModelSettings(max_iter=20, task="regression")
+
+
+def _regressor(df: pd.DataFrame, seed: int):  # type: ignore[no-untyped-def]
+    y = 3 * df.x1 - df.x2 + (df.c == "b") * 2.0
+    m = gm.build(REGRESSION, DATA, {"c": ["a", "b", "c"]}, seed)
+    return m.fit(gm.features_frame(df, DATA), y)
+
+
+def test_a_regression_task_builds_a_regressor_whose_one_output_is_the_number(
+    frame: pd.DataFrame,
+) -> None:
+    import skops.io as sio
+
+    m = _regressor(frame, 1)
+    X = gm.features_frame(frame, DATA)
+    assert gm.task_of(m) == "regression" and gm.task_of(_fit(frame, 1)) == "classification"
+    out = gm.outputs(m, X)
+    assert list(out) == list(gm.output_columns("regression")) == ["y_pred"]
+    assert out["y_pred"].dtype == np.float64
+    assert np.corrcoef(out["y_pred"], 3 * frame.x1 - frame.x2)[0, 1] > 0.9
+    # The same skops allow-list loads it (its loss object is in skops' own list).
+    blob = sio.dumps(m)
+    assert set(sio.get_untrusted_types(data=blob)) <= set(gm.SKOPS_TRUSTED_TYPES)
+    loaded = sio.loads(blob, trusted=gm.SKOPS_TRUSTED_TYPES)
+    assert np.array_equal(loaded.predict(X), out["y_pred"])
+
+
+def test_a_classifier_outputs_the_probability_and_the_class_at_one_half(
+    frame: pd.DataFrame,
+) -> None:
+    m = _fit(frame, 1)
+    out = gm.outputs(m, gm.features_frame(frame, DATA))
+    assert list(out) == list(gm.output_columns("classification")) == ["y_pred_proba", "y_pred"]
+    assert np.array_equal(out["y_pred"], (out["y_pred_proba"] >= 0.5).astype("int64"))

@@ -59,3 +59,19 @@ def test_criteria_agree_with_mlflows_verdict_and_the_report_round_trips(
     report = _report(candidate, champion)
     assert report.passed == (not report.failed_criteria)
     assert GateReport.model_validate_json(report.to_json()) == report
+
+
+def test_a_regressor_s_ceiling_reads_as_a_ceiling() -> None:
+    conf = GateSettings(min_r2=0.6, max_rmse=2.0, max_mae=1.5)
+    candidate = {"r2_score": 0.71, "root_mean_squared_error": 2.4, "mean_absolute_error": 1.2}
+    verdict = gate(candidate, None, conf, "regression")
+    report = GateReport.build(verdict, candidate, None, None, conf, task="regression")
+    assert report.verdict == "failed"
+    assert report.lines()[1:4] == [
+        "  ok    r2_score        0.7100 >= floor 0.6000",
+        "  FAIL  root_mean_squared_error 2.4000 > ceiling 2.0000",
+        "  ok    mean_absolute_error 1.2000 <= ceiling 1.5000",
+    ]
+    # The JSON a pipeline run logs reads back with the direction of each criterion.
+    again = GateReport.parse(report.to_json(), "test")
+    assert [c.greater_is_better for c in again.criteria] == [True, False, False]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from glassbox.check._errors import CheckError, CheckInputError
-from glassbox.monitoring import DEFAULT_CHUNK_SIZE, MonitoringError, MonitoringInputError
+from glassbox.monitoring import MonitoringError, MonitoringInputError, fitted_chunk_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
         WindowVerdict,
     )
 
-# NannyML derives its thresholds from the spread over the reference chunks and warns below six.
-REFERENCE_CHUNKS = 6
-
 
 @dataclass(frozen=True)
 class Performance:
@@ -49,11 +46,13 @@ class Performance:
 
 
 def chunk_size(explicit: int | None, settings: MonitorSettings, reference_rows: int) -> int:
-    """``--chunk-size``, else the configured size capped so the reference makes six chunks."""
+    """``--chunk-size``, else the cron's rule (``fitted_chunk_size``: the configured size capped
+    so the reference makes ``REFERENCE_CHUNKS`` chunks; rows, even when the cron is configured
+    with a period)."""
     if explicit is not None:
         return explicit
-    configured = settings.chunk_size or DEFAULT_CHUNK_SIZE
-    return max(1, min(configured, reference_rows // REFERENCE_CHUNKS))
+    by_rows = settings.model_copy(update={"chunk_period": None})
+    return fitted_chunk_size(by_rows, reference_rows) or 1
 
 
 def performance(
@@ -89,7 +88,11 @@ def performance(
     )
     try:
         checked = check_performance(
-            frames[0], frames[1], data, settings.model_copy(update={"nannyml": nannyml})
+            frames[0],
+            frames[1],
+            data,
+            settings.model_copy(update={"nannyml": nannyml}),
+            chunk_size=size,
         )
     except MonitoringInputError as exc:
         raise CheckInputError(_named(str(exc), sources)) from None

@@ -5,6 +5,10 @@ a schema finding), the role columns (duplicate ids, unparsable timestamps, model
 range) and nothing else: a column only the current data has is reported as an extra column.
 Without ``--id``/``--timestamp`` the contract is inferred with stand-in columns that are then
 dropped, so no finding is about a column the user does not have.
+
+With ``--contract`` (a data contract as the training pipeline's validate step logs it) the
+current data is graded against that contract exactly as the monitoring cron grades a window
+(``glassbox.monitoring.check_window_quality``: the contract's columns without the target).
 """
 
 from __future__ import annotations
@@ -79,14 +83,18 @@ def findings(
     source: str,
     empty_reference: tuple[str, ...] = (),
     profile: ReferenceProfile | None = None,
+    given: DataContract | None = None,
 ) -> list[QualityFinding]:
     """Every quality check on ``current`` (passing checks included), plus one finding per
-    feature the reference has no value in (it cannot be compared)."""
-    agreed = contract(reference, lay, roles, source)
-    from glassbox.monitoring import check_quality
+    feature the reference has no value in (it cannot be compared). ``given``: the data
+    contract to grade against (as the cron does), instead of one inferred from the reference."""
+    from glassbox.monitoring import check_quality, check_window_quality
 
-    limits = applicable(thresholds, set(agreed.columns))
-    found = check_quality(current, agreed, limits, profile)
+    if given is not None:
+        found = check_window_quality(current, given, thresholds, profile, target=roles.target)
+    else:
+        agreed = contract(reference, lay, roles, source)
+        found = check_quality(current, agreed, applicable(thresholds, set(agreed.columns)), profile)
     rows = len(reference)
     found += [
         QualityFinding(

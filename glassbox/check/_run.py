@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from glassbox.check import _inputs, _quality
 from glassbox.check._alerts import as_json
-from glassbox.check._errors import CheckError
+from glassbox.check._errors import CheckError, CheckInputError
 from glassbox.check._options import MonitorOptions
 from glassbox.check._report import column_entry, finding_json, worst, write_json
 from glassbox.errors import GlassboxError
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from glassbox.check._inputs import Layout, Prepared
     from glassbox.check._performance import Performance
     from glassbox.drift import DriftResult, ReferenceProfile
-    from glassbox.quality import QualityFinding
+    from glassbox.quality import DataContract, QualityFinding
 
 REPORT_VERSION = 1
 MONITOR_JSON = "monitor.json"
@@ -81,10 +81,16 @@ def _stage(name: str, timings: dict[str, float]) -> Iterator[None]:
 
 
 def run_monitor(
-    reference: Path | str, current: Path | str, out: Path | str, options: MonitorOptions
+    reference: Path | str,
+    current: Path | str,
+    out: Path | str,
+    options: MonitorOptions,
+    *,
+    contract: Path | str | None = None,
 ) -> MonitorReport:
     """Check ``current`` against ``reference`` (CSV or Parquet); write ``out/monitor.json``
-    (an earlier ``monitor.json`` there is removed first, so a failed run leaves none)."""
+    (an earlier ``monitor.json`` there is removed first, so a failed run leaves none).
+    ``contract``: a data contract JSON file the quality checks grade against."""
     from glassbox.quality import read_table
 
     out_dir = Path(out)
@@ -95,16 +101,37 @@ def run_monitor(
     timings: dict[str, float] = {}
     with _stage("read", timings):
         frames = read_table(reference), read_table(current)
+        agreed = _contract(Path(contract)) if contract is not None else None
     try:  # before the checks, not after them
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CheckError(f"--out {out_dir}: cannot create the directory ({exc.strerror})") from None
     report = check(
-        *frames, options, out=out_dir, sources=(str(reference), str(current)), timings=timings
+        *frames,
+        options,
+        out=out_dir,
+        sources=(str(reference), str(current)),
+        timings=timings,
+        contract=agreed,
     )
     path = out_dir / MONITOR_JSON
     write_json(path, report.document)
     return MonitorReport(report.document, json_path=path, html_path=report.html_path)
+
+
+def _contract(path: Path) -> DataContract:
+    """The data contract in ``path`` (JSON, as the validate step logs ``contract.json``)."""
+    from glassbox.errors import DataValidationError
+    from glassbox.quality import DataContract
+
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise CheckInputError(f"--contract {path}: cannot read it ({exc.strerror})") from None
+    try:
+        return DataContract.from_json(text, source=str(path))
+    except DataValidationError as exc:
+        raise CheckInputError(f"--contract: {exc}") from None
 
 
 def check(
@@ -115,9 +142,11 @@ def check(
     out: Path | None = None,
     sources: tuple[str, str] = ("reference", "current"),
     timings: dict[str, float] | None = None,
+    contract: DataContract | None = None,
 ) -> MonitorReport:
     """The checks on two frames; the Evidently report is written to ``out`` when
-    ``options.report`` is on and ``out`` is given."""
+    ``options.report`` is on and ``out`` is given; quality against ``contract`` when given
+    (else a contract inferred from the reference)."""
     timings = timings if timings is not None else {}
     begin = time.perf_counter()
     roles = options.roles
@@ -130,8 +159,8 @@ def check(
         found = _quality.findings(
             reference, current, lay, roles, options.quality_thresholds,
             source=sources[0], empty_reference=prepared.empty_reference, profile=profile,
+            given=contract,
         )  # fmt: skip
-    problems = [f for f in found if f.is_problem]
     perf = None
     if roles.performance:
         with _stage("performance", timings):
@@ -145,7 +174,7 @@ def check(
         lay,
         prepared=prepared,
         drift=drift,
-        problems=problems,
+        quality=found,
         perf=perf,
         evidently=evidently,
         options=options,
@@ -184,13 +213,15 @@ def _drift(
 def _performance(
     prepared: Prepared, lay: Layout, options: MonitorOptions, sources: tuple[str, str]
 ) -> Performance:
-    from glassbox.check._performance import REFERENCE_CHUNKS, chunk_size, performance
+    from glassbox.check._performance import chunk_size, performance
+    from glassbox.monitoring import REFERENCE_CHUNKS
 
     size = chunk_size(options.chunk_size, options.nannyml, len(prepared.reference))
     if len(prepared.reference) // size < REFERENCE_CHUNKS:
         prepared.notes.append(
             f"performance: the reference makes {len(prepared.reference) // size} chunk(s) of "
-            f"{size} rows; thresholds from fewer than {REFERENCE_CHUNKS} chunks are unreliable"
+            f"{size} rows; NannyML's multivariate drift limits from fewer than "
+            f"{REFERENCE_CHUNKS} chunks are unreliable"
         )
     return performance(prepared, lay, options.roles, options.settings, size=size, sources=sources)
 
@@ -246,7 +277,7 @@ def _document(
     *,
     prepared: Prepared,
     drift: DriftResult | None,
-    problems: list[QualityFinding],
+    quality: list[QualityFinding],
     perf: Performance | None,
     evidently: dict[str, Any] | None,
     options: MonitorOptions,
@@ -255,6 +286,7 @@ def _document(
     from glassbox import __version__
     from glassbox.monitoring import drift_to_findings, quality_to_findings, to_alerts
 
+    problems = [f for f in quality if f.is_problem]
     by_column: dict[str, list[QualityFinding]] = {}
     for finding in problems:
         if finding.column is not None:
@@ -269,7 +301,7 @@ def _document(
     features, outputs = entries(lay.features), entries(lay.outputs)
     # A column with no current value is the quality check's all_nan_column alert, not drift.
     findings = drift_to_findings(drift or (), skip_no_data=True)
-    findings += quality_to_findings(problems)
+    findings += quality_to_findings(quality)
     if perf is not None:
         findings += perf.findings
     alerts = to_alerts(findings, options.model, problems_only=True)
@@ -293,6 +325,7 @@ def _document(
         "performance": perf.summary if perf is not None else None,
         "concept_drift": bool(perf is not None and perf.concept_drift),
         "alerts": [as_json(a) for a in alerts],
+        "findings": [f.model_dump(mode="json") for f in findings],
         "drift": {
             "alpha": options.drift_thresholds.alpha,
             "thresholds": options.drift_thresholds.model_dump(mode="json"),

@@ -3,6 +3,7 @@ the production window since the watermark, and the model's reference (training h
 by the model itself), all found through MLflow so the cron needs nothing but the tracking URI.
 """
 
+from glassbox.cron._labels import LabelArrivals, record_label_arrivals
 from glassbox.cron._reference import (
     Reference,
     load_reference,
@@ -14,12 +15,14 @@ from glassbox.cron._window import Window, collect_window, partitions
 
 __all__ = [
     "History",
+    "LabelArrivals",
     "Reference",
     "Window",
     "collect_window",
     "history",
     "load_reference",
     "partitions",
+    "record_label_arrivals",
     "reference_of_model_run",
     "reference_of_run",
 ]

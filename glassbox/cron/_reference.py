@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from glassbox.errors import TrackingError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from glassbox.config import Task
     from glassbox.drift import ReferenceProfile
     from glassbox.quality import DataContract
 
@@ -75,21 +77,30 @@ class Reference:
 
         return registry.load(self.model_uri)
 
+    @cached_property
+    def task(self) -> Task:
+        """``classification`` or ``regression``: what the model is (not what the settings say
+        now)."""
+        from glassbox import model as gm
+
+        return gm.task_of(self.model())
+
     @property
     def holdout_uri(self) -> str:
         """The held-out rows transform wrote beside the training rows (same run)."""
         return self.train_uri.rsplit("/", 1)[0] + "/holdout.parquet"
 
     def frame(self, features: list[str], part: str = "holdout") -> pd.DataFrame:
-        """Rows with the target and the model's own scores. NannyML's reference must be data
-        the model did not train on (its scores on training rows are over-confident), so the
-        default is the held-out split; ``part="train"`` gives the training rows."""
-        from glassbox import registry
+        """Rows with the target and the model's own outputs (``glassbox.model.outputs``: a
+        classifier's ``y_pred_proba`` and ``y_pred``, a regressor's ``y_pred``). NannyML's
+        reference must be data the model did not train on (its scores on training rows are
+        over-confident), so the default is the held-out split; ``part="train"`` gives the
+        training rows."""
+        from glassbox import model as gm
         from glassbox.data import read_artifact_table
 
         df = read_artifact_table(self.holdout_uri if part == "holdout" else self.train_uri)
-        proba = registry.load(self.model_uri).predict_proba(df.loc[:, features])[:, 1]
-        return df.assign(y_pred_proba=proba, y_pred=(proba >= 0.5).astype("int64"))
+        return df.assign(**gm.outputs(self.model(), df.loc[:, features]))
 
 
 def load_reference(model_name: str, alias: str) -> Reference:

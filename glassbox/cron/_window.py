@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from glassbox.features import DERIVED_ID, event_time_name, id_name, row_ids
 
@@ -27,6 +27,7 @@ class Window:
     frame: pd.DataFrame
     sources: list[str]  # score run ids the rows came from
     watermark_before: str | None
+    labelled: Any = ()  # the ids with a label in the targets now (any window's predictions)
 
     @property
     def empty(self) -> bool:
@@ -84,10 +85,12 @@ def collect_window(
     df = df.sort_values(order, kind="stable").reset_index(drop=True)
     if max_rows > 0:
         df = df.head(max_rows)
+    targets = arrived_targets(data, arrival_column)
     df = df.drop(columns=[data.target_column], errors="ignore").merge(
-        arrived_targets(data, arrival_column), on=ids, how="left", validate="one_to_one"
+        targets, on=ids, how="left", validate="one_to_one"
     )
-    return Window(df, sources, watermark)
+    labelled = targets.loc[targets[data.target_column].notna(), ids].unique()
+    return Window(df, sources, watermark, labelled)
 
 
 def arrived_targets(data: DataSettings, arrival_column: str | None = None) -> pd.DataFrame:

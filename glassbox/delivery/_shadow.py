@@ -1,10 +1,12 @@
 """The shadow log: one record per prediction scored by both the champion and the challenger.
 
-``glassbox serve`` in shadow mode writes these (JSON lines, one ``ShadowRecord`` per line; or
-Parquet with the flat columns of ``FLAT_COLUMNS``); ``glassbox canary analyze --shadow`` reads
-them. The record is versioned (``schema_version``): a reader refuses versions it does not know
-rather than guessing. ``id`` is the prediction id the delayed targets are joined on (the same id
-the audit log and the monitoring cron use); ``request_id`` groups the rows of one request.
+``glassbox serve`` in shadow mode writes these (JSON lines, one ``ShadowRecord`` per line, under
+``$GLASSBOX_HOME/serving/shadow/<serving run id>/``; or Parquet with the flat columns of
+``FLAT_COLUMNS``); ``glassbox canary analyze --shadow`` reads them. An unterminated last line
+that does not parse is a record still being written, and is skipped. The record is versioned
+(``schema_version``): a reader refuses versions it does not know rather than guessing. ``id`` is
+the prediction id the delayed targets are joined on (the same id the audit log and the
+monitoring cron use); ``request_id`` groups the rows of one request.
 """
 
 from __future__ import annotations
@@ -179,8 +181,16 @@ def _read_jsonl(path: Path) -> pd.DataFrame:
     try:
         with opener(path, "rt", encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
-                if line.strip():
+                if not line.strip():
+                    continue
+                try:
                     rows.append(_parse_line(line, path, number).flat())
+                except AnalysisInputError:
+                    if line.endswith("\n"):
+                        raise
+                    # the last line, unterminated and unreadable: a record still being written
+                    # (glassbox serve appends while it serves) or cut by a crash; never answered
+                    # as a complete record, so not one
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise AnalysisInputError(f"{path}: cannot read the shadow log ({exc})") from None
     return pd.DataFrame(rows, columns=list(FLAT_COLUMNS))

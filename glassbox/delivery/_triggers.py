@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +31,10 @@ from glassbox.delivery._errors import DeliveryError, TriggerError
 from glassbox.delivery._settings import RollbackGuard, TriggerRule
 
 if TYPE_CHECKING:
+    from glassbox.alerts import AlertSettings
     from glassbox.delivery._lifecycle import Lifecycle
+
+    Alerts = AlertSettings | Mapping[str, Any] | None
 
 DB_NAME = "triggers.sqlite3"
 _SCHEMA = """
@@ -45,6 +49,7 @@ CREATE TABLE IF NOT EXISTS fired (
 CREATE INDEX IF NOT EXISTS fired_by_rule ON fired (rule, scope, at);
 """
 _BELOW = frozenset({"<", "<="})
+_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -90,16 +95,30 @@ class TriggerEngine:
         self._clock = clock or (lambda: datetime.now(UTC))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._db() as db:
-                db.executescript(_SCHEMA)
+            self._create()
         except (OSError, sqlite3.DatabaseError) as exc:
             raise TriggerError(f"{self.path}: cannot open the trigger state ({exc})") from None
 
+    def _create(self) -> None:
+        """WAL mode (kept by the file) and the table. Switching the journal mode answers
+        "database is locked" at once, without SQLite's busy wait, while another process or
+        thread is creating the same file: retried for up to the connection timeout."""
+        deadline = time.monotonic() + _TIMEOUT_S
+        while True:
+            try:
+                with self._db() as db:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
+
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=_TIMEOUT_S, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
             yield db
         finally:
             db.close()
@@ -187,12 +206,19 @@ def act(
     decisions: Sequence[TriggerDecision],
     life: Lifecycle | None,
     *,
-    alerts_section: Mapping[str, Any] | None = None,
+    alerts_section: Alerts = None,
     handlers: Mapping[str, Handler] | None = None,
     run_url: str | None = None,
     guard: RollbackGuard | None = None,
+    expected_champion: str | None = None,
 ) -> list[str]:
-    """Carry out the fired decisions; one line per decision saying what happened."""
+    """Carry out the fired decisions; one line per decision saying what happened.
+
+    Every fired decision is announced: a rollback done by its decision's alert, anything else
+    (an alert rule, an action a ``handlers`` entry carried out, an action that could not be
+    done) by a ``delivery_trigger`` alert saying what was and was not done.
+    ``expected_champion``: roll back only if ``@champion`` still points at this version (the
+    one the metrics were measured on), so several evaluators never roll back twice."""
     guard = guard or RollbackGuard()
     lines = []
     for decision in decisions:
@@ -201,9 +227,13 @@ def act(
             continue
         custom = (handlers or {}).get(decision.action)
         if custom is not None:
-            lines.append(f"{decision.rule.key}: {custom(decision)}")
+            outcome = custom(decision)
+            alert = _alert(decision, alerts_section, run_url, outcome)
+            lines.append(f"{decision.rule.key}: {outcome}; {alert}")
         elif decision.action == "rollback" and life is not None:
-            result = _rollback(decision, life, alerts_section, guard)
+            result = _rollback(decision, life, alerts_section, guard, expected_champion)
+            if result.startswith("rollback not done"):
+                result += "; " + _alert(decision, alerts_section, run_url, result)
             lines.append(f"{decision.rule.key}: {result}")
         else:
             lines.append(f"{decision.rule.key}: {_alert(decision, alerts_section, run_url)}")
@@ -213,11 +243,19 @@ def act(
 def _rollback(
     decision: TriggerDecision,
     life: Lifecycle,
-    alerts_section: Mapping[str, Any] | None,
+    alerts_section: Alerts,
     guard: RollbackGuard,
+    expected_champion: str | None = None,
 ) -> str:
     from glassbox.delivery._lifecycle import announce, rollback
 
+    if expected_champion is not None:
+        current = life.version_of(life.champion_alias)
+        if current != expected_champion:
+            return (
+                f"rollback not done: @{life.champion_alias} is v{current} now, not the "
+                f"v{expected_champion} these metrics were measured on (moved meanwhile)"
+            )
     age = _champion_age(life)
     if age is not None and age > timedelta(hours=guard.max_champion_age_hours):
         return (
@@ -248,12 +286,20 @@ def _champion_age(life: Lifecycle) -> timedelta | None:
 
 
 def _alert(
-    decision: TriggerDecision, alerts_section: Mapping[str, Any] | None, run_url: str | None
+    decision: TriggerDecision,
+    alerts_section: Alerts,
+    run_url: str | None,
+    outcome: str | None = None,
 ) -> str:
     from glassbox.alerts import Alert, AlertError, AlertRouter
 
     action = decision.action
-    note = "" if action == "alert" else f" (action '{action}' has no handler here: a person must)"
+    if outcome is not None:
+        note = f" ({outcome})"
+    elif action == "alert":
+        note = ""
+    else:
+        note = f" (action '{action}' has no handler here: a person must)"
     try:
         alert = Alert(
             model=decision.scope or "glassbox",
@@ -266,6 +312,7 @@ def _alert(
                 "value": decision.value,
                 "threshold": decision.rule.threshold,
                 "action": action,
+                "outcome": (outcome or ("alerted" if action == "alert" else "not handled"))[:200],
             },
             mlflow_run_url=run_url,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -42,6 +42,7 @@ class InitRequest(BaseModel):
     production: Path | None = None
     targets: Path | None = None
     exclude: tuple[str, ...] = ()
+    task: Literal["auto", "classification", "regression"] = "auto"
 
 
 class InitPlan(BaseModel):
@@ -52,7 +53,7 @@ class InitPlan(BaseModel):
     request: InitRequest
     rows: int
     columns: int
-    classes: str
+    target: str  # what the target holds: the class counts, or the numbers' range
     guesses: list[FeatureGuess]
     notes: list[str]
     settings: Settings
@@ -120,8 +121,9 @@ def _ordered(df: pd.DataFrame, timestamp: str | None) -> pd.DataFrame:
     return df.assign(**{timestamp: times}).sort_values(timestamp, kind="stable")
 
 
-def _check_split(df: pd.DataFrame, request: InitRequest, fraction: float) -> int:
-    """Both classes in the training rows and in the held-out rows; returns the held-out count."""
+def _check_split(df: pd.DataFrame, request: InitRequest, fraction: float, task: str) -> int:
+    """Both classes (a target that varies, for regression) in the training rows and in the
+    held-out rows; returns the held-out count."""
     from glassbox.features import split_holdout
 
     if len(df) < MIN_ROWS:
@@ -135,7 +137,8 @@ def _check_split(df: pd.DataFrame, request: InitRequest, fraction: float) -> int
             where = "newest" if request.timestamp else "last"
             raise InitError(
                 f"--target {request.target!r}: the {part} rows (the {where} "
-                f"{fraction:.0%} are held out) hold only one class; "
+                f"{fraction:.0%} are held out) hold only one "
+                f"{'value' if task == 'regression' else 'class'}; "
                 + (
                     "is the file sorted by the target? Shuffle it, or give --timestamp"
                     if request.timestamp is None
@@ -187,7 +190,7 @@ def plan(request: InitRequest, base: Settings) -> InitPlan:
     check_distinct_roles(request.target, request.id_column, request.timestamp)
     for column in request.exclude:
         require_column(df, column, "--exclude", source)
-    classes = check_target(df, request.target, source)
+    task, target = check_target(df, request.target, source, request.task)
     if request.id_column:
         check_id(df, request.id_column, source)
     if request.timestamp:
@@ -198,7 +201,7 @@ def plan(request: InitRequest, base: Settings) -> InitPlan:
     check_reserved(df, reserved | ({} if request.timestamp else {SCORED_AT: "--timestamp"}), source)
     roles = {request.target, request.id_column, request.timestamp, *request.exclude}
     guesses = _guesses(df, {r for r in roles if r}, request.reference)
-    holdout_rows = _check_split(df, request, base.data.holdout_fraction)
+    holdout_rows = _check_split(df, request, base.data.holdout_fraction, task)
     numeric = [g.name for g in guesses if g.kind == "numeric"]
     categorical = [g.name for g in guesses if g.kind == "categorical"]
     inputs = [c for c in (request.id_column, request.timestamp) if c] + numeric + categorical
@@ -221,12 +224,13 @@ def plan(request: InitRequest, base: Settings) -> InitPlan:
             "categorical_features": categorical,
         },
         holdout_rows=holdout_rows,
+        task=task,
     )
     return InitPlan(
         request=request,
         rows=len(df),
         columns=len(df.columns),
-        classes=classes,
+        target=target,
         guesses=guesses,
         notes=notes + target_notes,
         settings=settings,

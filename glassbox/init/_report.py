@@ -25,7 +25,8 @@ def _column_line(name: str, kind: str | None, reason: str, width: int) -> str:
 def _roles(plan: InitPlan) -> list[str]:
     data = plan.settings.data
     request = plan.request
-    lines = [f"  target      {data.target_column}: 2 classes ({plan.classes})"]
+    task = plan.settings.model.task
+    lines = [f"  target      {data.target_column}: {plan.target} → {task}"]
     if data.id_column:
         lines.append(f"  id          {data.id_column}")
     else:
@@ -45,6 +46,25 @@ def _roles(plan: InitPlan) -> list[str]:
     return lines
 
 
+def _gate(plan: InitPlan) -> str:
+    """The held-out criteria of the gate, in words."""
+    gate = plan.settings.gate
+    if plan.settings.model.task != "regression":
+        return f"held-out ROC AUC >= {gate.min_roc_auc:g} and accuracy >= {gate.min_accuracy:g}"
+    limits = [
+        f"{label} {sign} {value:g}"
+        for label, sign, value in (
+            ("R²", ">=", gate.min_r2),
+            ("RMSE", "<=", gate.max_rmse),
+            ("MAE", "<=", gate.max_mae),
+        )
+        if value is not None
+    ]
+    unset = [name for name in ("max_rmse", "max_mae") if getattr(gate, name) is None]
+    hint = f"; {' and '.join(unset)}: in the target's units, unset" if unset else ""
+    return "held-out " + " and ".join(limits) + hint
+
+
 def lines(plan: InitPlan, out: Path) -> list[str]:
     """The whole report, ending with the command to run next."""
     s = plan.settings
@@ -58,8 +78,7 @@ def lines(plan: InitPlan, out: Path) -> list[str]:
         f"  → {len(s.data.numeric_features)} numeric, "
         f"{len(s.data.categorical_features)} categorical",
         f"model:  {s.tracking.registered_model} (experiment {s.tracking.experiment})",
-        f"gate:   held-out ROC AUC >= {s.gate.min_roc_auc:g} and accuracy >= "
-        f"{s.gate.min_accuracy:g} (section gate: in the file)",
+        f"gate:   {_gate(plan)} (section gate: in the file)",
         f"data:   reference {Path(s.data.reference).name}, production "
         f"{Path(s.data.production).name}, targets {Path(s.data.targets).name}",
         *(f"note:   {note}" for note in plan.notes),

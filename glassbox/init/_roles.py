@@ -12,8 +12,13 @@ from glassbox.errors import GlassboxError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from glassbox.config import Task
+
 MAX_LISTED = 8
 BINARY_LABELS = ({0, 1}, {False, True})
+# With --task auto, a numeric target with at most this many distinct integers is taken for
+# class labels (a classifier), not for a number to predict.
+MAX_CODES = 10
 
 
 class InitError(GlassboxError):
@@ -31,8 +36,12 @@ def require_column(df: pd.DataFrame, name: str, option: str, source: str) -> Non
         raise InitError(f"{option} {name!r}: no such column in {source} (columns: {columns})")
 
 
-def check_target(df: pd.DataFrame, name: str, source: str) -> str:
-    """Two classes spelt 0/1 or true/false, no missing label; returns the class counts."""
+def check_target(df: pd.DataFrame, name: str, source: str, task: str = "auto") -> tuple[Task, str]:
+    """The model's task and a summary of the target. Classification: two classes spelt 0/1 or
+    true/false; regression: numbers that vary. ``auto``: regression when the target is numeric
+    with more than :data:`MAX_CODES` distinct values or any fraction (a handful of integers is
+    more likely class labels: ``--task regression`` says otherwise). No missing value either
+    way."""
     require_column(df, name, "--target", source)
     labels = df[name]
     missing = labels.isna()
@@ -41,20 +50,72 @@ def check_target(df: pd.DataFrame, name: str, source: str) -> str:
             f"--target {name!r}: {int(missing.sum())} missing label(s) in {source} "
             f"(first at row {int(missing.to_numpy().argmax())}); every training row needs one"
         )
+    if task == "regression" or (task == "auto" and _numeric_target(labels)):
+        return "regression", _numbers(labels, name, source)
+    return "classification", _classes(labels, name, source)
+
+
+def _numeric_target(labels: pd.Series) -> bool:
+    import numpy as np
+    from pandas.api import types
+
+    if types.is_bool_dtype(labels.dtype) or not types.is_numeric_dtype(labels.dtype):
+        return False
+    values = labels.to_numpy(dtype="float64")
+    return bool(np.unique(values).size > MAX_CODES or (values != np.round(values)).any())
+
+
+def _numbers(labels: pd.Series, name: str, source: str) -> str:
+    """A regression target: numbers (not booleans) that are not all the same."""
+    import pandas as pd
+
+    from glassbox.quality._values import shown
+
+    if pd.api.types.is_bool_dtype(labels.dtype):
+        raise InitError(
+            f"--target {name!r}: true/false labels in {source}; a regression target is a "
+            "number (without --task regression they train a classifier)"
+        )
+    values = pd.to_numeric(labels, errors="coerce")
+    bad = values.isna()
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise InitError(
+            f"--target {name!r}: expected numbers for a regression target in {source}, got "
+            f"{shown(labels.iloc[row])} at row {row}"
+        )
+    if values.nunique() < 2:
+        raise InitError(
+            f"--target {name!r}: every value is {_plain(values.iloc[0])!r} in {source}; "
+            "nothing to predict"
+        )
+    return (
+        f"numbers from {values.min():g} to {values.max():g} (median {values.median():g}, "
+        f"{values.nunique():,} distinct)"
+    )
+
+
+def _classes(labels: pd.Series, name: str, source: str) -> str:
+    """A binary label: two classes spelt 0/1 or true/false; returns the class counts."""
     counts = labels.value_counts(sort=False).sort_index()
     classes = [_plain(v) for v in counts.index]
     if len(classes) != 2:
         shown = listing([repr(c) for c in classes])
         raise InitError(
-            f"--target {name!r}: {len(classes)} class(es) ({shown}) in {source}; Glassbox trains "
-            "binary classifiers: expected exactly 2"
+            f"--target {name!r}: {len(classes)} class(es) ({shown}) in {source}; a classifier "
+            "needs exactly 2 (Glassbox trains binary classifiers); --task regression predicts "
+            "a number instead"
         )
     if not any(set(classes) == allowed for allowed in BINARY_LABELS):
         raise InitError(
             f"--target {name!r}: labels {classes[0]!r} and {classes[1]!r}; expected 0/1 or "
             "true/false (map the positive class to 1 first)"
         )
-    return ", ".join(f"{_plain(k)!r}: {int(n):,} rows" for k, n in counts.items())
+    return (
+        "2 classes ("
+        + ", ".join(f"{_plain(k)!r}: {int(n):,} rows" for k, n in counts.items())
+        + ")"
+    )
 
 
 def _plain(value: object) -> object:

@@ -48,14 +48,20 @@ def _chunk_size(monitoring: dict[str, Any], holdout_rows: int) -> tuple[int | No
 
 
 def build_settings(
-    base: Settings, *, name: str, data: dict[str, Any], holdout_rows: int
+    base: Settings,
+    *,
+    name: str,
+    data: dict[str, Any],
+    holdout_rows: int,
+    task: str = "classification",
 ) -> tuple[Settings, list[str]]:
-    """The base settings with the user's data, model name and experiments; validated."""
+    """The base settings with the user's data, model name, task and experiments; validated."""
     from glassbox.config import Settings
     from glassbox.errors import ConfigError
 
     raw = base.model_dump(mode="json")
     raw["data"] |= data
+    raw["model"] |= {"task": task}
     raw["tracking"] |= {
         "experiment": f"glassbox-{name}",
         "monitoring_experiment": f"glassbox-{name}-monitoring",

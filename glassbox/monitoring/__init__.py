@@ -63,11 +63,15 @@ from glassbox.monitoring._findings import (
 from glassbox.monitoring._labels import LabelsCheck, check_labels, target_drift
 from glassbox.monitoring._nannyml import NannyMonitor
 from glassbox.monitoring._performance import (
+    REFERENCE_CHUNKS,
     PerformanceCheck,
+    PerformanceMonitor,
     check_performance,
+    fit_performance,
+    fitted_chunk_size,
     performance_findings,
 )
-from glassbox.monitoring._quality import check_quality
+from glassbox.monitoring._quality import check_quality, check_window_quality
 from glassbox.monitoring._results import (
     ChunkResult,
     FeatureDrift,
@@ -86,6 +90,7 @@ from glassbox.monitoring._settings import (
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "REFERENCE_CHUNKS",
     "ChunkResult",
     "ChunkVerdict",
     "ConstantThreshold",
@@ -115,6 +120,7 @@ __all__ = [
     "PartitionDrift",
     "PerformanceBaseline",
     "PerformanceCheck",
+    "PerformanceMonitor",
     "PerformanceRule",
     "PerformanceSettings",
     "PerformanceValue",
@@ -128,11 +134,14 @@ __all__ = [
     "check_labels",
     "check_performance",
     "check_quality",
+    "check_window_quality",
     "classify",
     "classify_chunk",
     "classify_window",
     "drift_to_findings",
     "evidently_report",
+    "fit_performance",
+    "fitted_chunk_size",
     "graded_result",
     "monthly_shards",
     "ndcg",

@@ -79,9 +79,12 @@ class WindowVerdict(_Frozen):
         return tuple(c.index for c in self.chunks if c.kind == kind)
 
 
-def classify(input_drift: bool, estimated_drop: bool, realized_drop: bool | None) -> DriftVerdict:
-    """Classify one set of signals (see the module table)."""
-    kind, reason = _decide(input_drift, estimated_drop, realized_drop)
+def classify(
+    input_drift: bool, estimated_drop: bool, realized_drop: bool | None, *, est: str = "CBPE"
+) -> DriftVerdict:
+    """Classify one set of signals (see the module table); ``est`` names the label-free
+    estimator in the reason (CBPE, or DLE for a regression error)."""
+    kind, reason = _decide(input_drift, estimated_drop, realized_drop, est)
     return DriftVerdict(
         kind=kind,
         input_drift=input_drift,
@@ -108,27 +111,36 @@ _TABLE: dict[tuple[bool | None, bool, bool], Kind] = {
     (None, False, False): "no_drift",
 }
 _REASONS: dict[Kind, str] = {
-    "covariate_shift": "inputs drifted and CBPE's estimate fell",
-    "estimate_not_confirmed": "CBPE's estimate fell but realized performance held",
-    "estimated_drop": "CBPE's estimate fell without detected input drift",
+    "covariate_shift": "inputs drifted and {est}'s estimate fell",
+    "estimate_not_confirmed": "{est}'s estimate fell but realized performance held",
+    "estimated_drop": "{est}'s estimate fell without detected input drift",
     "input_drift": "inputs drifted, performance held",
     "no_drift": "no input drift and no performance drop",
 }
 
 
-def _decide(inputs: bool, estimate: bool, realized: bool | None) -> tuple[Kind, str]:
+def estimator(metric: str) -> str:
+    """NannyML's label-free estimator of ``metric``: DLE for a regression error, else CBPE."""
+    from glassbox.monitoring._settings import REGRESSION_METRICS
+
+    return "DLE" if metric in REGRESSION_METRICS else "CBPE"
+
+
+def _decide(
+    inputs: bool, estimate: bool, realized: bool | None, est: str = "CBPE"
+) -> tuple[Kind, str]:
     kind = _TABLE[(realized, inputs, estimate)]
     if kind == "concept_drift":
         why = " and ".join(
             part
             for part, applies in (
                 ("inputs did not drift", not inputs),
-                ("CBPE's estimate did not fall", not estimate),
+                (f"{est}'s estimate did not fall", not estimate),
             )
             if applies
         )
         return kind, f"realized performance fell while {why}: concept drift"
-    reason = _REASONS[kind]
+    reason = _REASONS[kind].format(est=est)
     if realized is None:
         return kind, f"{reason} (realized performance not known yet)"
     if realized:
@@ -143,6 +155,7 @@ def classify_chunk(chunk: ChunkResult, metric: str = "roc_auc") -> ChunkVerdict:
         input_drift=chunk.input_drift,
         estimated_drop=chunk.estimated_metric(metric).dropped,
         realized_drop=realized.dropped if realized.value is not None else None,
+        est=estimator(metric),
     )
     return ChunkVerdict(index=chunk.index, key=chunk.key, **verdict.model_dump())
 

@@ -106,10 +106,14 @@ class ExplanationSettings(_Frozen):
 
 
 class LabelSettings(_Frozen):
-    """Delayed labels: ``arrival_column`` names the targets' column holding when each label
-    arrived (feedback latency = arrival - prediction timestamp)."""
+    """Delayed labels and feedback latency. ``arrival_column`` names the targets' column holding
+    when each label arrived (latency = arrival - the prediction's timestamp). Without it the
+    cron observes arrivals itself (latency = the run that first saw the label - the scoring
+    time; ``glassbox.cron.record_label_arrivals``), waiting at most ``max_wait_days`` for a
+    prediction's label."""
 
     arrival_column: str | None = Field(None, min_length=1)
+    max_wait_days: float = Field(90.0, gt=0)
 
 
 class MonitoringSettings(_Frozen):
@@ -125,3 +129,12 @@ class MonitoringSettings(_Frozen):
     explanation: ExplanationSettings = ExplanationSettings()
     labels: LabelSettings = LabelSettings()
     retrain: RetrainPolicy = RetrainPolicy()
+
+    def for_task(self, task: str) -> MonitoringSettings:
+        """These settings for a model of ``task`` (``classification`` or ``regression``, as
+        ``glassbox.model.task_of`` says): an ``auto`` problem type becomes the model's."""
+        if self.performance.problem_type != "auto":
+            return self
+        problem = "regression" if task == "regression" else "classification_binary"
+        performance = self.performance.model_copy(update={"problem_type": problem})
+        return self.model_copy(update={"performance": performance})

@@ -53,8 +53,11 @@ class DriftCheck:
         return [name for name, s in self.severities.items() if s != "none"]
 
     def findings(
-        self, report_url: str | None = None, *, skip_no_data: bool = False
+        self, report_url: str | None = None, *, skip_no_data: bool = True
     ) -> list[Finding]:
+        """One finding per column; a column with no value in the window is left to the
+        quality check's ``all_nan_column`` finding (one alert for one problem, in the cron and
+        in ``glassbox monitor`` alike)."""
         return drift_to_findings(
             self.result, self.severities, report_url=report_url, skip_no_data=skip_no_data
         )

@@ -18,19 +18,24 @@ import numpy as np
 
 from glassbox.monitoring._calibrate import PerformanceBaseline, calibrate, performance_baseline
 from glassbox.monitoring._calibrate import score as score_metric
-from glassbox.monitoring._concept import WindowVerdict, classify_window
+from glassbox.monitoring._concept import WindowVerdict, classify_window, estimator
 from glassbox.monitoring._findings import Finding
 from glassbox.monitoring._labels import LabelsCheck, check_labels
 from glassbox.monitoring._nannyml import NannyMonitor
 from glassbox.monitoring._results import MonitoringResult
+from glassbox.monitoring._settings import DEFAULT_CHUNK_SIZE
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from glassbox.config import DataSettings
     from glassbox.monitoring._config import MonitoringSettings, PerformanceRule
+    from glassbox.monitoring._settings import MonitorSettings
 
 NANNYML_CLASSIFICATION = ("roc_auc", "f1", "precision", "recall", "specificity", "accuracy")
+# NannyML's multivariate drift limits come from the spread over the reference chunks: the chunk
+# size is capped so the reference makes at least this many (``glassbox init`` sizes it so too).
+REFERENCE_CHUNKS = 3
 
 
 @dataclass(frozen=True)
@@ -80,17 +85,89 @@ def problem_type(settings: MonitoringSettings, target: pd.Series, prediction: pd
     return "regression"
 
 
-def check_performance(
+def fitted_chunk_size(settings: MonitorSettings, reference_rows: int) -> int | None:
+    """The rows per chunk: the configured size (default 5000), capped so the reference makes
+    ``REFERENCE_CHUNKS`` chunks; None when chunks are periods (``chunk_period``)."""
+    if settings.chunk_period is not None:
+        return None
+    configured = settings.chunk_size or DEFAULT_CHUNK_SIZE
+    return max(1, min(configured, reference_rows // REFERENCE_CHUNKS))
+
+
+@dataclass(frozen=True)
+class PerformanceMonitor:
+    """The performance check fitted on a reference (NannyML and the calibrated noise), ready
+    to judge any number of windows: the cron fits it once per window, a benchmark once per
+    reference (``fit_performance``)."""
+
+    data: DataSettings
+    settings: MonitoringSettings
+    nannyml: MonitorSettings
+    monitor: NannyMonitor
+    baseline: PerformanceBaseline
+    rules: tuple[PerformanceRule, ...]
+    reference_labels: np.ndarray
+
+    @property
+    def regression(self) -> bool:
+        return self.nannyml.regression
+
+    @property
+    def score_column(self) -> str:
+        return self.nannyml.y_pred if self.regression else self.nannyml.y_pred_proba
+
+    def check(
+        self,
+        window: pd.DataFrame,
+        *,
+        targets: pd.DataFrame | None = None,
+        report_url: str | None = None,
+    ) -> PerformanceCheck:
+        """Judge ``window`` (its labels, or ``targets`` joined by id, may be partial)."""
+        data, target = self.data, self.data.target_column
+        result = calibrate(self.monitor.calculate(window, targets), self.baseline)
+        verdict = classify_window(result, self.rules[0].metric)
+        labelled = window
+        if targets is not None and target not in window:
+            joined = targets.loc[:, [data.id_column, target]].drop_duplicates(data.id_column)
+            labelled = window.merge(joined, on=data.id_column, how="left")
+        reported = (*self.nannyml.performance_metrics, *(("r2",) if self.regression else ()))
+        realized: dict[str, float | None] = dict.fromkeys(reported)
+        rows = 0
+        if target in labelled:
+            wy, ws, wc = _arrays(
+                labelled, target, self.score_column, self.nannyml.y_pred, regression=self.regression
+            )
+            rows = int(wy.size)
+            if rows >= self.nannyml.min_chunk_rows:
+                realized = {m: score_metric(m, wy, ws, wc) for m in reported}
+        findings = performance_findings(
+            result, verdict, self.rules, realized, self.baseline, report_url=report_url
+        )
+        labels = None
+        if target in labelled:
+            labels = check_labels(
+                self.reference_labels,
+                labelled,
+                target=target,
+                timestamp=data.timestamp_column,
+                arrival=self.settings.labels.arrival_column,
+                calibration=self.settings.calibration,
+            )
+            findings += labels.findings
+        return PerformanceCheck(result, verdict, self.baseline, realized, rows, findings, labels)
+
+
+def fit_performance(
     reference: pd.DataFrame,
-    window: pd.DataFrame,
     data: DataSettings,
     settings: MonitoringSettings,
     *,
-    targets: pd.DataFrame | None = None,
-    report_url: str | None = None,
-) -> PerformanceCheck:
-    """Monitor ``window`` against ``reference``; raises ``MonitoringInputError`` naming the
-    frame and column when either breaks the contract."""
+    chunk_size: int | None = None,
+) -> PerformanceMonitor:
+    """Fit the performance check on ``reference`` (the model's outputs on rows it did not
+    train on, with labels). Chunks are ``chunk_size`` rows when given, else
+    :func:`fitted_chunk_size` (or the configured period)."""
     problem = problem_type(
         settings, reference[data.target_column], reference[settings.nannyml.y_pred]
     )
@@ -100,19 +177,22 @@ def check_performance(
     if not regression:
         wanted += settings.nannyml.performance_metrics
     supported = NANNYML_REGRESSION if regression else NANNYML_CLASSIFICATION
+    size = chunk_size or fitted_chunk_size(settings.nannyml, len(reference))
+    chunking = {"chunk_size": size, "chunk_period": None} if size else {}
     nannyml = settings.nannyml.model_copy(
         update={
             "performance_metrics": tuple(m for m in dict.fromkeys(wanted) if m in supported),
             "problem_type": problem,
+            **chunking,
         }
     )
     with warnings.catch_warnings():  # few reference chunks: the calibration does not use them
         warnings.filterwarnings("ignore", "The resulting number of chunks is too low")
         monitor = NannyMonitor(data, nannyml).fit(reference)
-    result = monitor.calculate(window, targets)
-    y_pred = nannyml.y_pred
-    score_column = y_pred if regression else nannyml.y_pred_proba
-    y, s, c = _arrays(reference, data.target_column, score_column, y_pred, regression=regression)
+    score_column = nannyml.y_pred if regression else nannyml.y_pred_proba
+    y, s, c = _arrays(
+        reference, data.target_column, score_column, nannyml.y_pred, regression=regression
+    )
     baseline = performance_baseline(
         y,
         s,
@@ -121,40 +201,24 @@ def check_performance(
         settings.calibration,
         estimated_centers=monitor.reference_estimates(),
     )
-    result = calibrate(result, baseline)
-    primary = rules[0].metric
-    verdict = classify_window(result, primary)
-    labelled = window
-    if targets is not None and data.target_column not in window:
-        joined = targets.loc[:, [data.id_column, data.target_column]].drop_duplicates(
-            data.id_column
-        )
-        labelled = window.merge(joined, on=data.id_column, how="left")
-    reported = (*nannyml.performance_metrics, *(("r2",) if regression else ()))
-    realized: dict[str, float | None] = dict.fromkeys(reported)
-    rows = 0
-    if data.target_column in labelled:
-        wy, ws, wc = _arrays(
-            labelled, data.target_column, score_column, y_pred, regression=regression
-        )
-        rows = int(wy.size)
-        if rows >= settings.nannyml.min_chunk_rows:
-            realized = {m: score_metric(m, wy, ws, wc) for m in reported}
-    findings = performance_findings(
-        result, verdict, rules, realized, baseline, report_url=report_url
-    )
-    labels = None
-    if data.target_column in labelled:
-        labels = check_labels(
-            y,
-            labelled,
-            target=data.target_column,
-            timestamp=data.timestamp_column,
-            arrival=settings.labels.arrival_column,
-            calibration=settings.calibration,
-        )
-        findings += labels.findings
-    return PerformanceCheck(result, verdict, baseline, realized, rows, findings, labels)
+    return PerformanceMonitor(data, settings, nannyml, monitor, baseline, rules, y)
+
+
+def check_performance(
+    reference: pd.DataFrame,
+    window: pd.DataFrame,
+    data: DataSettings,
+    settings: MonitoringSettings,
+    *,
+    targets: pd.DataFrame | None = None,
+    report_url: str | None = None,
+    chunk_size: int | None = None,
+) -> PerformanceCheck:
+    """Monitor ``window`` against ``reference`` (:func:`fit_performance`, then
+    :meth:`PerformanceMonitor.check`); raises ``MonitoringInputError`` naming the frame and
+    column when either breaks the contract."""
+    fitted = fit_performance(reference, data, settings, chunk_size=chunk_size)
+    return fitted.check(window, targets=targets, report_url=report_url)
 
 
 def _rule_breach(
@@ -202,8 +266,8 @@ def performance_findings(
             Finding(
                 check="estimated_performance",
                 severity=("critical" if real else "warning") if est else "none",
-                summary=f"CBPE estimated {m} worse than its calibrated threshold in chunks "
-                f"{list(est)}"
+                summary=f"{estimator(m)} estimated {m} worse than its calibrated threshold "
+                f"in chunks {list(est)}"
                 if est
                 else f"estimated {m}: within the reference's noise",
                 details={"chunks": len(est), "reference": ref},

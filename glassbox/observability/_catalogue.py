@@ -159,6 +159,16 @@ CATALOGUE: tuple[MetricSpec, ...] = (
        "the serving run in MLflow."),
     _s("glassbox_serving_audit_segments_pending", "gauge", "Closed audit segments waiting to "
        "be logged to MLflow (MLflow unreachable when it grows)."),
+    _s("glassbox_serving_shadow_records_total", "counter", "Shadow records written: "
+       "predictions the challenger (labels: its version) also scored, by status (ok, error).",
+       "status"),
+    _s("glassbox_serving_shadow_dropped_total", "counter", "Predictions not shadowed because "
+       "the challenger's queue was full (labels: the challenger's version), by reason.",
+       "reason"),
+    _s("glassbox_serving_shadow_queue_rows", "gauge", "Rows waiting for the challenger "
+       "(serving.shadow.max_queue_rows bounds it)."),
+    _s("glassbox_serving_triggers_fired_total", "counter", "delivery.triggers rules fired by "
+       "the server on its live metrics, by action (alert, rollback, scale_down).", "action"),
     # prometheus_client's process collector, on the server's /metrics (CPU and memory panels)
     MetricSpec("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                (), "serving", "counter", external=True),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -144,7 +145,9 @@ def _iso(epoch: float) -> str:
 class AlertBoard:
     """Remembers since when each alert is active; routes changes when a channel is set."""
 
-    def __init__(self, model_label: str, router: Any | None = None) -> None:
+    def __init__(self, model_label: str, router: Callable[[], Any] | None = None) -> None:
+        """``router``: makes an AlertRouter (its SQLite outbox belongs to the thread that
+        opens it: each routing thread opens its own and closes it)."""
         self.model_label = model_label
         self._router = router
         self._since: dict[tuple[str, str | None], float] = {}
@@ -210,6 +213,7 @@ class AlertBoard:
         ]
         try:
             assert self._router is not None
-            self._router.send(items)
+            with self._router() as router:
+                router.send(items)
         except Exception as exc:  # delivery problems are the outbox's business
             log.warning("alerts: routing failed: %s", exc)

@@ -260,6 +260,25 @@ class Endpoints:
             return self._not_ready("/alerts")
         return self._ok("/alerts", {"alerts": s.alerts(), "evaluated_at": time.time()})
 
+    async def shadow(self, request: Request) -> Response:
+        """Shadow mode: the challenger shadowed, records written, dropped, queued, where."""
+        s = self.s
+        if s.shadow is None:
+            enabled = s.settings.shadow.enabled
+            state = "disabled" if not enabled else "failed" if s.delivery_failure else "starting"
+            body = {"enabled": enabled, "state": state, "reason": s.delivery_failure or ""}
+            return self._ok("/shadow", body)
+        return self._ok("/shadow", s.shadow.describe())
+
+    async def triggers(self, request: Request) -> Response:
+        """The trigger rules, the live values they see, and what fired."""
+        s = self.s
+        if s.triggers is None:
+            body = {"enabled": s.settings.triggers.enabled, "reason": s.delivery_failure or ""}
+            return self._ok("/triggers", body)
+        body = await asyncio.to_thread(s.triggers.describe)
+        return self._ok("/triggers", {"enabled": True} | body)
+
     async def health(self, request: Request) -> Response:
         return self._ok("/health", {"status": "ok"})
 
@@ -320,6 +339,8 @@ class Endpoints:
                     "GET /drift",
                     "GET /latency",
                     "GET /alerts",
+                    "GET /shadow",
+                    "GET /triggers",
                     "GET /health",
                     "GET /ready",
                     "GET /metrics",
@@ -392,6 +413,8 @@ def create_app(service: Service, host: str = "127.0.0.1", port: int = 0) -> Star
         Route("/drift", e.drift, methods=["GET"]),
         Route("/latency", e.latency, methods=["GET"]),
         Route("/alerts", e.alerts, methods=["GET"]),
+        Route("/shadow", e.shadow, methods=["GET"]),
+        Route("/triggers", e.triggers, methods=["GET"]),
         Route("/health", e.health, methods=["GET"]),
         Route("/ready", e.ready, methods=["GET"]),
         Route("/metrics", e.metrics, methods=["GET"]),

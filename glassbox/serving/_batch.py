@@ -74,6 +74,8 @@ class BatchOutcome:
     results: list[JobResult] | None
     error: RequestError | None
     durable: tuple[Future[float], ...] = ()
+    frame: pd.DataFrame | None = None  # the rows the model saw (shadow scoring reuses them)
+    model_cpu_seconds: float = 0.0  # CPU time of the model call on this thread
 
 
 class InjectedFaultError(RuntimeError):
@@ -111,6 +113,7 @@ class BatchProcessor:
             for name in model.features
         }
         frame = pd.DataFrame(columns, copy=False)
+        cpu = time.thread_time()
         try:
             proba, label = self._predict(model, frame, jobs)
         except Exception as exc:
@@ -128,6 +131,7 @@ class BatchProcessor:
                 error_type=MODEL_ERROR,
             )
             return BatchOutcome(jobs, None, error)
+        cpu = time.thread_time() - cpu
         try:
             hashes, durable = self._audit(model, columns, proba, label, jobs)
         except AuditError as exc:
@@ -145,7 +149,7 @@ class BatchProcessor:
                 hook(model, frame, proba, jobs)
             except Exception:
                 log.exception("after-batch hook %r failed (the batch is not affected)", hook)
-        return BatchOutcome(jobs, results, None, durable)
+        return BatchOutcome(jobs, results, None, durable, frame, cpu)
 
     def _predict(
         self, model: ServedModel, frame: pd.DataFrame, jobs: list[Job]

@@ -35,12 +35,16 @@ class AliasFollower(threading.Thread):
         settings: ServingSettings,
         current: Callable[[], ServedModel | None],
         on_new: Callable[[ServedModel], None],
+        *,
+        on_gone: Callable[[], None] | None = None,
+        name: str = "glassbox-alias-follower",
     ) -> None:
-        super().__init__(name="glassbox-alias-follower", daemon=True)
+        super().__init__(name=name, daemon=True)
         self.uri = uri
         self.settings = settings
         self._current = current
         self._on_new = on_new
+        self._on_gone = on_gone  # the alias points nowhere (None: an error like any other)
         self._poke = threading.Event()
         self._stop = threading.Event()
         self.checks = 0
@@ -65,12 +69,21 @@ class AliasFollower(threading.Thread):
 
     def check(self) -> bool:
         """Resolve the alias; load and hand over a new version. True if one was handed over."""
-        from glassbox.serving._model import load, resolve
+        from glassbox.serving._model import AliasNotSetError, load, resolve
 
         self.checks += 1
         current = self._current()
         try:
-            ref = resolve(self.uri)
+            try:
+                ref = resolve(self.uri)
+            except AliasNotSetError:
+                if self._on_gone is None:
+                    raise
+                self.last_error = None
+                if current is not None:
+                    log.info("alias %s is not set any more", self.uri)
+                    self._on_gone()
+                return False
             if current is not None and ref.version == current.ref.version:
                 return False
             failed = self.failed

@@ -122,6 +122,18 @@ class ServingMetrics:
         if pending is not None:
             self.child("glassbox_serving_audit_segments_pending").set(pending)
 
+    def shadow_records(self, challenger: tuple[str, str], status: str, rows: int) -> None:
+        self.child("glassbox_serving_shadow_records_total", status, model=challenger).inc(rows)
+
+    def shadow_dropped(self, challenger: tuple[str, str], reason: str, rows: int) -> None:
+        self.child("glassbox_serving_shadow_dropped_total", reason, model=challenger).inc(rows)
+
+    def shadow_queue(self, rows: int) -> None:
+        self.child("glassbox_serving_shadow_queue_rows").set(rows)
+
+    def trigger_fired(self, action: str) -> None:
+        self.child("glassbox_serving_triggers_fired_total", action).inc()
+
     def exposition(self) -> bytes:
         from prometheus_client import generate_latest
 

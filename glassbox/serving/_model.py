@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 _URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/@]+)|/(?P<version>\d+))$")
 
 
+class AliasNotSetError(ServingError):
+    """The registered model exists but the alias points at no version (e.g. no challenger)."""
+
+
 @dataclass(frozen=True)
 class VersionRef:
     """A registered model version, as resolved from a ``models:/`` URI."""
@@ -70,7 +74,12 @@ def resolve(uri: str) -> VersionRef:
         )
     except MlflowException as exc:
         what = f"alias @{alias}" if alias is not None else f"version {version}"
-        raise ServingError(
+        missing = alias is not None and exc.error_code in (
+            "INVALID_PARAMETER_VALUE",
+            "NOT_FOUND",
+            "RESOURCE_DOES_NOT_EXIST",
+        )
+        raise (AliasNotSetError if missing else ServingError)(
             f"model {uri}: registered model {name!r} has no {what} ({exc.error_code}); "
             "train and register one first (just pipeline)"
         ) from None
@@ -149,6 +158,16 @@ def load(ref: VersionRef, settings: ServingSettings) -> ServedModel:
 
     try:
         estimator = registry.load(ref.pinned_uri)
+    except (OSError, mlflow.exceptions.MlflowException) as exc:
+        raise ServingError(f"model {ref.pinned_uri}: cannot load it: {exc}") from None
+    if gm.task_of(estimator) != "classification":
+        # A request's answer is a probability and a class (records, audit, live drift).
+        raise ServingError(
+            f"model {ref.pinned_uri}: a regression model (model.task: regression); glassbox "
+            "serve serves binary classifiers (probability and class): score a regressor with "
+            "the training pipeline's score step (glassbox run training)"
+        )
+    try:
         reference = reference_of_model_run(ref.run_id, ref.pinned_uri)
         experiment_id = mlflow.MlflowClient().get_run(reference.train_run_id).info.experiment_id
         contract = reference.contract(experiment_id)

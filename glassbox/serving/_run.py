@@ -166,6 +166,16 @@ class ServingRun:
             tags=[RunTag(k, v) for k, v in tags.items()],
         )
 
+    def end(self, status: str, tags: dict[str, str]) -> None:
+        """Tag how the server stopped, then end the run."""
+        import mlflow
+        from mlflow.entities import RunTag
+
+        if self.run_id:
+            items = [RunTag(k, v) for k, v in tags.items()]
+            mlflow.MlflowClient().log_batch(self.run_id, tags=items)
+        self.finish(status)
+
     def finish(self, status: str = "FINISHED") -> None:
         import mlflow
 

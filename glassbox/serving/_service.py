@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glassbox.errors import GlassboxError
 from glassbox.serving._access_log import AccessLog
 from glassbox.serving._alerts import AlertBoard, evaluate
 from glassbox.serving._batch import BatchOutcome, BatchProcessor
@@ -36,7 +37,9 @@ from glassbox.serving._model import ServedModel, VersionRef
 from glassbox.serving._run import ServingRun
 from glassbox.serving._segment_files import ensure_dir
 from glassbox.serving._settings import ServingSettings
+from glassbox.serving._shadow_mode import ShadowMode
 from glassbox.serving._tracing import Tracing
+from glassbox.serving._triggers import ServerTriggers
 from glassbox.serving._uploader import Uploader
 from glassbox.serving._wal import AuditLog
 
@@ -103,11 +106,18 @@ class Service:
         self.follower: AliasFollower | None = None
         self.tracing: Tracing | None = None
         self.board: AlertBoard | None = None
+        self.shadow: ShadowMode | None = None
+        self.triggers: ServerTriggers | None = None
+        self.delivery_failure: str | None = None
         self.failure: str | None = None
         self.in_flight = 0
         self._tasks: list[asyncio.Task[Any]] = []
         self._last_drift: LiveDrift | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def last_drift(self) -> LiveDrift | None:
+        return self._last_drift
 
     @property
     def ready(self) -> bool:
@@ -176,7 +186,22 @@ class Service:
         if settings.follow_alias and model.ref.alias is not None:
             self.follower = AliasFollower(prepared.uri, settings, lambda: self.model, self._offer)
             self.follower.start()
+        self._wire_delivery(model, run_id)
         self._tasks.append(asyncio.get_running_loop().create_task(self._periodic()))
+
+    def _wire_delivery(self, model: ServedModel, run_id: str) -> None:
+        """Shadow mode and the trigger rules: without them the champion still serves (the
+        reason is logged and shown on /shadow, /triggers)."""
+        settings = self.settings
+        try:
+            if settings.shadow.enabled:
+                self.shadow = ShadowMode(settings, model, run_id, self.metrics, self.access_log)
+                self.shadow.start()
+            if settings.triggers.enabled:
+                self.triggers = ServerTriggers(self)
+        except (GlassboxError, OSError) as exc:
+            self.delivery_failure = f"{type(exc).__name__}: {exc}"
+            log.error("shadow mode / trigger rules not started: %s", self.delivery_failure)
 
     def _use(self, model: ServedModel) -> None:
         self.model = model
@@ -188,9 +213,11 @@ class Service:
     # -- model switch --------------------------------------------------------------------------
 
     def poke(self) -> None:
-        """SIGHUP: check the followed alias now."""
+        """SIGHUP: check the followed alias (and the challenger's) now."""
         if self.follower is not None:
             self.follower.poke()
+        if self.shadow is not None:
+            self.shadow.poke()
 
     def _offer(self, model: ServedModel) -> None:
         """From the follower thread: swap on the event loop."""
@@ -236,6 +263,8 @@ class Service:
 
         proba = np.concatenate([r.proba for r in outcome.results])
         self.metrics.batch(labels, rows, proba)
+        if self.shadow is not None:
+            self.shadow.offer(outcome)  # answered: now the challenger may score it
 
     # -- periodic ------------------------------------------------------------------------------
 
@@ -253,6 +282,8 @@ class Service:
             if now >= next_summary:
                 next_summary = now + self.settings.summary_interval_seconds
                 await asyncio.to_thread(self._summary)
+            if self.triggers is not None and self.triggers.due(now):
+                await asyncio.to_thread(self.triggers.evaluate)
 
     async def refresh(self) -> LiveDrift | None:
         """Recompute live drift (off the loop), update the gauges and the active alerts."""
@@ -290,6 +321,8 @@ class Service:
             metrics |= live.result.metrics("serving.drift")
         if self.uploader is not None:
             metrics["serving.audit.segments_logged"] = float(self.uploader.logged)
+        if self.shadow is not None:
+            metrics |= self.shadow.summary()
         try:
             self.run.log_summary(metrics)
         except Exception as exc:  # MLflow unreachable: the next summary tries again
@@ -308,6 +341,9 @@ class Service:
             await self.batcher.stop()
         if self.audit_log is not None:
             await self._on_model_thread(self.audit_log.close)
+        shadow_logged = True
+        if self.shadow is not None:
+            shadow_logged = await asyncio.to_thread(self.shadow.stop, self.settings.drain_seconds)
         logged = True
         if self.uploader is not None:
             logged = await asyncio.to_thread(self.uploader.stop, self.settings.drain_seconds)
@@ -316,22 +352,16 @@ class Service:
             await asyncio.to_thread(self.tracing.shutdown)
         if self.run.run_id:
             status = "FINISHED" if drained and logged and self.failure is None else "FAILED"
-            await asyncio.to_thread(self._finish, status, drained, logged)
+            await asyncio.to_thread(self._finish, status, drained, logged, shadow_logged)
         self.executor.shutdown(wait=False)
         os.close(self.prepared.lock_fd)
 
-    def _finish(self, status: str, drained: bool, logged: bool) -> None:
-        import mlflow
-
-        tags = {
-            "glassbox.serving.drained": str(drained).lower(),
-            "glassbox.serving.audit_logged": str(logged).lower(),
-        }
+    def _finish(self, status: str, drained: bool, logged: bool, shadow_logged: bool) -> None:
+        tags = {"drained": drained, "audit_logged": logged}
+        if self.shadow is not None:
+            tags["shadow.logged"] = shadow_logged
         try:
-            client = mlflow.MlflowClient()
-            for key, value in tags.items():
-                client.set_tag(self.run.run_id, key, value)
-            self.run.finish(status)
+            self.run.end(status, {f"glassbox.serving.{k}": str(v).lower() for k, v in tags.items()})
             if logged and self.uploader is not None:
                 self.uploader.mark_ended()  # ended, with every segment logged
         except Exception as exc:
@@ -349,13 +379,15 @@ def _freeze_heap() -> None:
 
 
 def _router(environ: dict[str, str]) -> Any:
-    """An AlertRouter when Slack or PagerDuty is configured, else None (alerts stay on /alerts)."""
+    """Makes an AlertRouter when Slack or PagerDuty is configured, else None (alerts stay on
+    /alerts). A factory: the router's outbox connection belongs to the thread using it."""
     if not (environ.get("SLACK_WEBHOOK_URL") or environ.get("PAGERDUTY_ROUTING_KEY")):
         return None
     from glassbox.alerts import AlertRouter
     from glassbox.config import settings
 
-    return AlertRouter.from_env(settings().alerts, environ=environ)
+    section = settings().alerts
+    return lambda: AlertRouter.from_env(section, environ=environ)
 
 
 def _drift_thresholds() -> Any:

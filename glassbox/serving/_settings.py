@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+SHADOW_MAX_ID = 200  # glassbox.delivery.ShadowRecord's limit on prediction ids
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -112,6 +114,39 @@ class FaultSettings(_Section):
         return self.latency_ms > 0 or self.error_rate > 0
 
 
+class ShadowSettings(_Section):
+    """Shadow mode: the challenger scores every served request off the hot path."""
+
+    enabled: bool = Field(True, description="shadow the challenger alias when it is set")
+    alias: str = Field("", description="default: delivery.challenger_alias")
+    dir: Path | None = Field(None, description="default: $GLASSBOX_HOME/serving/shadow")
+    max_queue_rows: int = Field(
+        20_000,
+        ge=1,
+        description="rows waiting for the challenger; beyond it batches are dropped (and "
+        "counted), never the champion slowed",
+    )
+    sample_rate: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="share of answered batches the challenger scores (1: every request; less "
+        "halves, ... its CPU cost, and the analysis needs proportionally longer)",
+    )
+    file_max_records: int = Field(50_000, ge=1, description="records per shadow-log file")
+    file_max_seconds: float = Field(900.0, gt=0, description="a file is closed after ...")
+    keep_logged_files: int = Field(
+        200, ge=0, description="closed files already logged to MLflow kept on the local volume"
+    )
+
+
+class ServerTriggerSettings(_Section):
+    """The ``delivery.triggers`` rules evaluated against the server's live metrics."""
+
+    enabled: bool = True
+    interval_seconds: float = Field(30.0, gt=0, description="evaluated every ...")
+
+
 class ServingSettings(_Section):
     """``glassbox serve``: the model, the listener and the live glass-box record."""
 
@@ -135,6 +170,17 @@ class ServingSettings(_Section):
     drift: DriftWindowSettings = DriftWindowSettings()
     slo: SloSettings = SloSettings()
     faults: FaultSettings = FaultSettings()
+    shadow: ShadowSettings = ShadowSettings()
+    triggers: ServerTriggerSettings = ServerTriggerSettings()
+
+    @model_validator(mode="after")
+    def _shadow_ids(self) -> ServingSettings:
+        if self.shadow.enabled and self.requests.max_id_length > SHADOW_MAX_ID:
+            raise ValueError(
+                f"requests.max_id_length: at most {SHADOW_MAX_ID} with shadow mode on (the "
+                "shadow record's limit on prediction ids), or set shadow.enabled: false"
+            )
+        return self
 
     def resolved_model_uri(self, registered_model: str, alias: str) -> str:
         return self.model_uri or f"models:/{registered_model}@{alias}"

@@ -18,8 +18,8 @@ SEVERITIES = {"none", "warning", "critical"}
 TOP_LEVEL = {
     "version", "glassbox_version", "model", "reference", "current", "roles", "rows", "severity",
     "flagged_features", "flagged_outputs", "features", "predictions", "columns_only_in_reference",
-    "columns_only_in_current", "quality", "performance", "concept_drift", "alerts", "drift",
-    "evidently", "evidently_sample_rows", "notes", "timings",
+    "columns_only_in_current", "quality", "performance", "concept_drift", "alerts", "findings",
+    "drift", "evidently", "evidently_sample_rows", "notes", "timings",
 }  # fmt: skip
 
 

@@ -32,3 +32,4 @@ def test_every_field_is_documented_and_every_documented_field_exists() -> None:
     assert documented_fields("Quality finding") == set(finding)
     (alert,) = doc["alerts"]
     assert documented_fields("Alert") == set(alert)
+    assert all(documented_fields("Finding") == set(f) for f in doc["findings"])

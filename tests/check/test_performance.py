@@ -14,15 +14,15 @@ OPTIONS = MonitorOptions.create(report=False, roles=ROLES)
 
 
 def test_labels_that_stopped_following_the_model_are_concept_drift() -> None:
-    report = check(scored(12_000, seed=1), scored(4_000, seed=2, concept=True), OPTIONS)
+    report = check(scored(12_000, seed=1), scored(8_000, seed=2, concept=True), OPTIONS)
 
     doc = report.document
     assert doc["concept_drift"] is True
     perf = doc["performance"]
     assert perf["verdict"]["kind"] == "concept_drift"
-    assert perf["chunk_size"] == 2_000  # the reference makes six chunks
-    assert perf["reference_chunks"] == 6
-    assert [c["rows"] for c in perf["chunks"]] == [2_000, 2_000]
+    assert perf["chunk_size"] == 4_000  # the reference makes three chunks (the cron's rule)
+    assert perf["reference_chunks"] == 3
+    assert [c["rows"] for c in perf["chunks"]] == [4_000, 4_000]
     assert perf["realized"]["roc_auc"] < 0.3
     assert perf["reference"]["roc_auc"] > 0.7
     # CBPE only sees the inputs and the model's outputs, which did not change.
@@ -63,15 +63,15 @@ def test_without_target_and_proba_there_is_no_performance() -> None:
     assert report.document["predictions"]["p"]["dtype"] == "numeric"
 
 
-def test_an_explicit_chunk_size_too_large_for_six_reference_chunks_is_noted() -> None:
-    options = MonitorOptions.create(report=False, roles=ROLES, chunk_size=3_000)
+def test_an_explicit_chunk_size_too_large_for_three_reference_chunks_is_noted() -> None:
+    options = MonitorOptions.create(report=False, roles=ROLES, chunk_size=4_000)
 
-    report = check(scored(9_000, seed=1), scored(3_000, seed=2), options)
+    report = check(scored(9_000, seed=1), scored(4_000, seed=2), options)
 
-    assert report.document["performance"]["reference_chunks"] == 3
+    assert report.document["performance"]["reference_chunks"] == 2
     assert report.document["notes"] == [
-        "performance: the reference makes 3 chunk(s) of 3000 rows; thresholds from fewer "
-        "than 6 chunks are unreliable"
+        "performance: the reference makes 2 chunk(s) of 4000 rows; NannyML's multivariate "
+        "drift limits from fewer than 3 chunks are unreliable"
     ]
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -21,6 +22,7 @@ from glassbox.delivery import (
     TriggerError,
     TriggerRule,
     act,
+    history,
 )
 from glassbox.errors import ConfigError
 
@@ -130,9 +132,8 @@ def test_bad_rules_and_state_are_clear_errors(tmp_path: Path) -> None:
         TriggerEngine(RULES, state)
 
 
-def test_act_alerts_rolls_back_and_hands_scale_down_over(
-    gated: Callable[[str], str], slack: HTTPServer, tmp_path: Path
-) -> None:
+def promoted(gated: Callable[[str], str]) -> tuple[Any, Lifecycle]:
+    """v1 then v2 gated, v2 promoted: a champion with a predecessor to roll back to."""
     from glassbox import delivery
 
     conf = settings()
@@ -140,6 +141,13 @@ def test_act_alerts_rolls_back_and_hands_scale_down_over(
     gated("fp1")
     gated("fp2")
     delivery.promote(life, "canary passed")
+    return conf, life
+
+
+def test_act_alerts_rolls_back_and_hands_scale_down_over(
+    gated: Callable[[str], str], slack: HTTPServer, tmp_path: Path
+) -> None:
+    conf, life = promoted(gated)
     decisions = engine(tmp_path, Clock()).evaluate(
         {"psi.car_value": 0.7, "latency_p99_seconds": 0.9}, scope=MODEL
     )
@@ -150,16 +158,35 @@ def test_act_alerts_rolls_back_and_hands_scale_down_over(
     )  # fmt: skip
     assert lines[0].startswith("psi.* >= 0.25 -> alert: alert new")
     assert lines[1].startswith("psi.* >= 0.5 -> rollback: rollback champion: v2 -> v1")
-    assert lines[2] == "latency_p99_seconds >= 0.5 -> scale_down: canary traffic shed"
+    assert lines[2].startswith(
+        "latency_p99_seconds >= 0.5 -> scale_down: canary traffic shed; alert new"
+    )
     assert shed == ["latency_p99_seconds"]
-    moves = delivery.history(life.experiment, MODEL)
+    moves = history(life.experiment, MODEL)
     assert (moves[-1].action, moves[-1].actor) == ("rollback", "glassbox-trigger")
     assert "psi.car_value 0.7 >= 0.5 -> rollback" in moves[-1].reason
     sent = "\n".join(json.dumps(json.loads(r.get_data())) for r, _ in slack.log)
     assert "Delivery trigger fired" in sent or "delivery_trigger" in sent
     assert "Model rolled back" in sent or "model_rollback" in sent
-    unhandled = act(decisions[2:], life, alerts_section=conf.alerts)
-    assert unhandled == [
-        "latency_p99_seconds >= 0.5 -> scale_down: alert new "
+    assert "(canary traffic shed)" in sent  # the alert says what the handler did
+    (unhandled,) = act(decisions[2:], life, alerts_section=conf.alerts)
+    # the same alert as a moment ago (the outbox's own cooldown suppresses it), saying why
+    assert unhandled == (
+        "latency_p99_seconds >= 0.5 -> scale_down: alert suppressed "
         "(action 'scale_down' has no handler here: a person must)"
-    ]
+    )
+
+
+def test_a_rollback_is_not_done_when_the_champion_moved_and_the_alert_says_why(
+    gated: Callable[[str], str], slack: HTTPServer, tmp_path: Path
+) -> None:
+    conf, life = promoted(gated)
+    decisions = engine(tmp_path, Clock()).evaluate({"error_rate": 0.2}, scope=MODEL)
+    (line,) = act(decisions, life, alerts_section=conf.alerts, expected_champion="1")
+    assert line.startswith(
+        "error_rate >= 0.05 -> rollback: rollback not done: @champion is v2 now, not the v1 "
+        "these metrics were measured on"
+    )
+    assert life.version_of("champion") == "2"  # nothing moved
+    sent = "\n".join(json.dumps(json.loads(r.get_data())) for r, _ in slack.log)
+    assert "rollback not done" in sent

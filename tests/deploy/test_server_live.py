@@ -239,7 +239,7 @@ def test_bootstrap_command_applies_the_registry_and_gives_the_pipeline_user_edit
     with credentials(ADMIN):
         auth = AuthServiceClient(server.url)
         assert not auth.get_user(PIPELINE[0]).is_admin
-        client = mlflow.MlflowClient(tracking_uri=server.url)
+        client = mlflow.MlflowClient(tracking_uri=server.url, registry_uri=server.url)
         for name in ("glassbox-car-loan", "glassbox-car-loan-monitoring"):
             experiment_id = client.get_experiment_by_name(name).experiment_id
             permission = auth.get_user_permission(PIPELINE[0], "experiment", experiment_id)
@@ -269,7 +269,7 @@ def test_bootstrap_again_resets_the_password_and_restores_a_changed_grant(server
     with credentials(ADMIN):
         auth = AuthServiceClient(server.url)
         experiment_id = (
-            mlflow.MlflowClient(tracking_uri=server.url)
+            mlflow.MlflowClient(tracking_uri=server.url, registry_uri=server.url)
             .get_experiment_by_name("glassbox-car-loan")
             .experiment_id
         )

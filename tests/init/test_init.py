@@ -307,3 +307,59 @@ def test_the_real_command_exits_1_with_one_line_for_an_unknown_target(
         "tenure_months, num_products, credit_score, utilization, region, ... (13 in all))"
     ]
     assert "Traceback" not in r.stderr and not r.stdout
+
+
+def test_a_numeric_target_makes_a_regression_model_with_a_scale_free_gate(
+    tmp_path: Path, table: pd.DataFrame
+) -> None:
+    spend = (table["income"] * 0.01 + table["balance"] * 0.2).round(2)
+    own = table.drop(columns="churned").assign(spend=spend)
+    out = tmp_path / "spend.yaml"
+    code, stdout, stderr = _init(
+        "--reference", _csv(tmp_path, own), "--target", "spend", "--out", out
+    )
+    assert code == 0, stderr
+    assert f"  target      spend: numbers from {spend.min():g} to {spend.max():g}" in stdout
+    assert "→ regression" in stdout
+    assert (
+        "gate:   held-out R² >= 0.5; max_rmse and max_mae: in the target's units, unset" in stdout
+    )
+    s = load_settings(out, environ={})
+    assert s.model.task == "regression" and s.data.target_column == "spend"
+    assert "spend" not in s.data.features
+
+
+def test_a_few_integer_codes_are_classes_unless_the_task_says_regression(
+    tmp_path: Path, table: pd.DataFrame
+) -> None:
+    grades = table.assign(churned=np.arange(len(table)) % 3)
+    path = _csv(tmp_path, grades, "grades.csv")
+    code, _, stderr = _init(
+        "--reference", path, "--target", "churned", "--out", tmp_path / "a.yaml"
+    )
+    assert code == 1 and "--task regression predicts a number instead" in stderr
+    code, _, stderr = _init(
+        "--reference", path, "--target", "churned", "--task", "regression",
+        "--out", tmp_path / "b.yaml",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert load_settings(tmp_path / "b.yaml", environ={}).model.task == "regression"
+    code, _, stderr = _init("--reference", path, "--target", "churned", "--task", "numbers")
+    assert code == 1 and "--task 'numbers': expected auto, classification or regression" in stderr
+
+
+def test_a_regression_target_must_be_numbers_that_vary(tmp_path: Path, table: pd.DataFrame) -> None:
+    text = table.assign(churned=table["churned"].astype(str)).astype({"churned": object})
+    text.loc[7, "churned"] = "about 3"
+    cases = {
+        "text": (text, "expected numbers for a regression target", "got 'about 3' at row 7"),
+        "constant": (table.assign(churned=2.5), "every value is 2.5", "nothing to predict"),
+    }
+    for name, (frame, *problems) in cases.items():
+        path = _csv(tmp_path, frame, f"{name}.csv")
+        code, _, stderr = _init(
+            "--reference", path, "--target", "churned", "--task", "regression",
+            "--out", tmp_path / f"{name}.yaml",
+        )  # fmt: skip
+        assert code == 1, name
+        assert all(p in stderr for p in problems), stderr

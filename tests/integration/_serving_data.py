@@ -177,8 +177,9 @@ def register_other_version(store: PipelineRun) -> str:
     client = store.client()
     champion = client.get_model_version_by_alias(MODEL, "champion")
     train = client.get_run(champion.run_id)
-    previous = mlflow.get_tracking_uri()
+    previous = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     mlflow.set_tracking_uri(store.tracking_uri)
+    mlflow.set_registry_uri(store.tracking_uri)
     try:
         frame = read_artifact_table(train.data.tags["glassbox.input.train_uri"])
         data = DataSettings()
@@ -203,5 +204,6 @@ def register_other_version(store: PipelineRun) -> str:
             )
         version = mlflow.register_model(info.model_uri, MODEL, tags={FINGERPRINT_TAG: fingerprint})
     finally:
-        mlflow.set_tracking_uri(previous)
+        mlflow.set_tracking_uri(previous[0])
+        mlflow.set_registry_uri(previous[1])
     return str(version.version)

@@ -185,3 +185,103 @@ def test_explanation_drift_is_computed_on_the_window_and_charted(cron: dict[str,
     # One point per window that had rows (the second run's window is empty: nothing new scored).
     points = client.get_metric_history(hist.info.run_id, "explanation.ndcg")
     assert [p.step for p in points] == [1]
+
+
+# The columns of the cron's window that its checks read (roles + features); the others are
+# bookkeeping (model name/version/fingerprint, score run id) or derived (y_pred = proba >= 0.5,
+# which `glassbox monitor` derives the same way when no --prediction is given).
+ROLES = {"target": "repaid", "proba": "y_pred_proba", "timestamp": "timestamp", "id": "id"}
+COMPARED = ("quality", "drift", "performance")
+# Not compared: the cron's explanation findings. `glassbox monitor` checks two data files and
+# has no model, and explanation drift needs the model and its training-time SHAP attributions.
+NOT_COMPARED = ("explanation",)
+
+
+def _export(run: PipelineRun, steps: dict[str, Any], out: Path, monkeypatch: Any) -> None:
+    """The window the cron judged (the window step's artifact), the reference it used (the
+    held-out rows of the champion's training run scored by the champion) and the data contract
+    of that training run, from the MLflow record, as files."""
+    from glassbox.config import settings
+    from glassbox.cron import reference_of_run
+    from glassbox.data import read_artifact_table
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", run.tracking_uri)
+    data = settings().data
+    columns = [str(data.id_column), str(data.timestamp_column), *data.features,
+               data.target_column, "y_pred_proba"]  # fmt: skip
+    window = steps["window"]
+    frame = read_artifact_table(f"runs:/{window.info.run_id}/window/window.parquet")
+    frame.loc[:, columns].to_parquet(out / "window.parquet", index=False)
+    ref = reference_of_run(window.data.tags["glassbox.model.run_id"])
+    ref.frame(list(data.features)).loc[:, columns].to_parquet(out / "reference.parquet")
+    training = run.client().get_experiment_by_name(settings().tracking.experiment)
+    (out / "contract.json").write_text(ref.contract(training.experiment_id).to_json())
+
+
+def test_glassbox_monitor_on_the_window_the_cron_judged_reports_the_same_findings(
+    cron: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glassbox.monitoring import Findings, to_alerts
+
+    run = cron["run"]
+    steps = _steps(run, _workflow(cron["first"].stdout))
+    _export(run, steps, tmp_path, monkeypatch)
+    files = {name: str(tmp_path / f"{name}.parquet") for name in ("reference", "window")}
+    checked = glassbox(
+        cron["home"], "monitor", "--reference", files["reference"], "--current", files["window"],
+        "--contract", str(tmp_path / "contract.json"), "--out", str(tmp_path / "out"),
+        "--no-report", "--model", "car-loan-default", *(f"--{r}={c}" for r, c in ROLES.items()),
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr[-4000:]
+    monitor = json.loads((tmp_path / "out" / "monitor.json").read_text())
+
+    cron_findings = [
+        f
+        for name in COMPARED
+        for f in Findings.model_validate(
+            _json(run, steps[name].info.run_id, f"findings/{name}.json", tmp_path / name)
+        ).findings
+    ]
+    ours = {(f.check, f.feature, f.severity) for f in cron_findings}
+    theirs = {(f["check"], f["feature"], f["severity"]) for f in monitor["findings"]}
+    assert ours == theirs
+    # Passing checks included, so this is every check on every column, not only the alerts.
+    assert len(ours) > 40
+    checks = {c for c, _, _ in ours}
+    assert checks >= {"data_drift", "prediction_drift", "performance", "estimated_performance"}
+    assert any(c.startswith("data_quality.") for c in checks)
+    assert {(c, f) for c, f, s in ours if s == "critical"} >= {
+        ("data_drift", name) for name in MOVED
+    }
+    # The same numbers, not only the same verdicts.
+    values = {(f.check, f.feature, f.metric): f.value for f in cron_findings}
+    assert values == {
+        (f["check"], f["feature"], f["metric"]): f["value"] for f in monitor["findings"]
+    }
+    sent = to_alerts(cron_findings, "car-loan-default", problems_only=True)
+    alerts = {(a["check"], a["feature"], a["severity"]) for a in monitor["alerts"]}
+    assert alerts == {(a.check, a.feature, a.severity.value) for a in sent}
+    for name in NOT_COMPARED:
+        found = _json(run, steps[name].info.run_id, f"findings/{name}.json", tmp_path / name)
+        assert {f["check"] for f in found["findings"]} <= {"explanation_drift"}
+
+
+def test_feedback_latency_is_observed_by_the_cron_when_targets_have_no_arrival_time(
+    cron: dict[str, Any],
+) -> None:
+    run = cron["run"]
+    first = _steps(run, _workflow(cron["first"].stdout))["window"]
+    assert first.data.tags["glassbox.labels.latency_source"].startswith("observed by the cron")
+    m = first.data.metrics
+    # Every label of the window arrived before the first run: each is timed from its score run
+    # to this run, and nothing is left waiting.
+    assert m["labels.first_seen"] == m["window.targets_arrived"] == m["window.rows"]
+    assert m["labels.pending"] == 0 and m["labels.late_arrived"] == 0
+    assert 0 < m["labels.latency_seconds.p50"] <= m["labels.latency_seconds.max"] < 6 * 3600
+    second = _steps(run, _workflow(cron["second"].stdout))["window"].data.metrics
+    assert second["labels.first_seen"] == 0 and "labels.latency_seconds.p50" not in second
+    client = run.client()
+    exp = client.get_experiment_by_name("glassbox-car-loan-monitoring")
+    (hist,) = client.search_runs([exp.experiment_id], "tags.`glassbox.run_kind` = 'history'")
+    points = client.get_metric_history(hist.info.run_id, "labels.latency_seconds.p50")
+    assert [p.step for p in points] == [1]

@@ -170,7 +170,7 @@ def test_bootstrap_gives_the_pipeline_user_edit_on_the_registry_and_nothing_more
     auth = AuthServiceClient(tracking_server.url)
     user = auth.get_user(PIPELINE_USER[0])
     assert not user.is_admin
-    client = mlflow.MlflowClient(tracking_uri=tracking_server.url)
+    client = mlflow.MlflowClient(tracking_uri=tracking_server.url, registry_uri=tracking_server.url)
     for name in ("glassbox-car-loan", "glassbox-car-loan-monitoring"):
         experiment_id = client.get_experiment_by_name(name).experiment_id
         found = auth.get_user_permission(PIPELINE_USER[0], "experiment", experiment_id)
@@ -227,7 +227,7 @@ def viewer(tracking_server: MlflowServer) -> tuple[str, str]:
 
     auth = AuthServiceClient(tracking_server.url)
     auth.create_user(*VIEWER)
-    client = mlflow.MlflowClient(tracking_uri=tracking_server.url)
+    client = mlflow.MlflowClient(tracking_uri=tracking_server.url, registry_uri=tracking_server.url)
     experiment_id = client.get_experiment_by_name("glassbox-car-loan").experiment_id
     auth.grant_user_permission(VIEWER[0], "experiment", experiment_id, "READ")
     auth.grant_user_permission(VIEWER[0], "registered_model", "car-loan-default", "READ")
@@ -243,7 +243,9 @@ def test_a_user_who_may_only_read_reads_the_record_but_cannot_write(
     from glassbox.server import credentials
 
     with credentials(viewer):
-        client = mlflow.MlflowClient(tracking_uri=tracking_server.url)
+        client = mlflow.MlflowClient(
+            tracking_uri=tracking_server.url, registry_uri=tracking_server.url
+        )
         runs = _workflow_runs(client, served.uid)
         assert len(runs) == len(recorded.STEPS) + 1
         experiment_id = runs[0].info.experiment_id
@@ -304,7 +306,7 @@ def test_a_step_denied_by_the_server_fails_permanently_with_one_line(
 def _all_runs(server: MlflowServer) -> list[Any]:
     import mlflow
 
-    client = mlflow.MlflowClient(tracking_uri=server.url)
+    client = mlflow.MlflowClient(tracking_uri=server.url, registry_uri=server.url)
     experiment = client.get_experiment_by_name("glassbox-car-loan")
     return list(client.search_runs([experiment.experiment_id], max_results=5000))
 
@@ -458,7 +460,7 @@ def _check_writer(url: str, run_id: str, writer: int, tmp: Path) -> None:
     import mlflow
     import mlflow.artifacts
 
-    client = mlflow.MlflowClient(tracking_uri=url)
+    client = mlflow.MlflowClient(tracking_uri=url, registry_uri=url)
     run = client.get_run(run_id)
     assert run.info.status == "FINISHED"
     expected_params = {f"single.{k}": f"{writer}-{k}" for k in range(SINGLE_PARAMS)} | {
@@ -490,7 +492,7 @@ def test_sixteen_concurrent_writers_lose_no_param_metric_point_or_artifact(
     # No client retries: a request the server fails under concurrency fails the test.
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_POOL_MAXSIZE", str(WRITERS))
-    client = mlflow.MlflowClient(tracking_uri=tracking_server.url)
+    client = mlflow.MlflowClient(tracking_uri=tracking_server.url, registry_uri=tracking_server.url)
     experiment_id = client.create_experiment("glassbox-concurrent-writers")
     start = threading.Barrier(WRITERS)
     with ThreadPoolExecutor(WRITERS) as pool:
@@ -560,7 +562,7 @@ def _kill_server_during_train(
     then restart it on the same port and database."""
     import mlflow
 
-    client = mlflow.MlflowClient(tracking_uri=server.url)
+    client = mlflow.MlflowClient(tracking_uri=server.url, registry_uri=server.url)
     experiment = client.get_experiment_by_name(EXPERIMENT)
     assert experiment is not None, f"bootstrap did not create {EXPERIMENT}"
     experiment_id = experiment.experiment_id

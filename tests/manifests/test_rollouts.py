@@ -40,15 +40,15 @@ def lint(docs: dict[str, Docs], tmp_path: Path) -> list[Any]:
 
 def test_the_shipped_rollout_and_templates_pass(tmp_path: Path) -> None:
     docs = shipped()
-    assert set(docs) == {"glassbox-serve", "glassbox-serving-slo", "glassbox-canary-analysis"}
+    assert set(docs) == {"glassbox-serving", "glassbox-serving-slo", "glassbox-canary-analysis"}
     assert lint_paths([SHIPPED]) == []
-    steps = docs["glassbox-serve"]["spec"]["strategy"]["canary"]["steps"]
+    steps = docs["glassbox-serving"]["spec"]["strategy"]["canary"]["steps"]
     assert [s.get("setWeight") for s in steps if "setWeight" in s] == [10, 50, 100]
     assert [list(s) for s in steps].count(["analysis"]) == 2
 
 
 def _step(docs: Docs, i: int) -> Any:
-    return docs["glassbox-serve"]["spec"]["strategy"]["canary"]["steps"][i]
+    return docs["glassbox-serving"]["spec"]["strategy"]["canary"]["steps"][i]
 
 
 def _metric(docs: Docs, template: str, i: int) -> Any:
@@ -56,10 +56,10 @@ def _metric(docs: Docs, template: str, i: int) -> Any:
 
 
 def _container(docs: Docs) -> Any:
-    return docs["glassbox-serve"]["spec"]["template"]["spec"]["containers"][0]
+    return docs["glassbox-serving"]["spec"]["template"]["spec"]["containers"][0]
 
 
-STEPS = "Rollout/glassbox-serve: spec.strategy.canary.steps"
+STEPS = "Rollout/glassbox-serving: spec.strategy.canary.steps"
 SLO = "AnalysisTemplate/glassbox-serving-slo: spec.metrics"
 JOB = "AnalysisTemplate/glassbox-canary-analysis: spec.metrics[0].provider.job.spec.template.spec"
 
@@ -97,7 +97,7 @@ BROKEN: dict[str, tuple[Callable[[Docs], None], str, str]] = {
         "steps out of order: setWeight 5 after setWeight 10 (steps[0])",
     ),
     "analysis before any weight": (
-        lambda d: d["glassbox-serve"]["spec"]["strategy"]["canary"]["steps"].insert(
+        lambda d: d["glassbox-serving"]["spec"]["strategy"]["canary"]["steps"].insert(
             0, copy.deepcopy(_step(d, 2))
         ),
         f"{STEPS}[0].analysis",
@@ -162,20 +162,20 @@ BROKEN: dict[str, tuple[Callable[[Docs], None], str, str]] = {
         "does not resolve to a value on this Rollout",
     ),
     "selector mismatch": (
-        lambda d: d["glassbox-serve"]["spec"]["selector"]["matchLabels"].update(
+        lambda d: d["glassbox-serving"]["spec"]["selector"]["matchLabels"].update(
             {"app.kubernetes.io/name": "glassbox-server"}
         ),
-        "Rollout/glassbox-serve: spec.selector.matchLabels.app.kubernetes.io/name",
+        "Rollout/glassbox-serving: spec.selector.matchLabels.app.kubernetes.io/name",
         "selector does not match template labels",
     ),
     "pod template misspelt key": (
         lambda d: _container(d).update(readinesProbe=_container(d).pop("readinessProbe")),
-        "Rollout/glassbox-serve: spec.template.spec.containers[0].readinesProbe",
+        "Rollout/glassbox-serving: spec.template.spec.containers[0].readinesProbe",
         "unknown field 'readinesProbe'",
     ),
     "pod template wrong type": (
         lambda d: _container(d)["ports"][0].update(containerPort="http"),
-        "Rollout/glassbox-serve: spec.template.spec.containers[0].ports[0].containerPort",
+        "Rollout/glassbox-serving: spec.template.spec.containers[0].ports[0].containerPort",
         "expected integer",
     ),
     "job spec misspelt key": (
@@ -222,9 +222,9 @@ def test_without_promtool_queries_are_reported_unchecked(
 
 
 def test_field_refs_resolve_as_the_controller_resolves_them() -> None:
-    rollout = shipped()["glassbox-serve"]
+    rollout = shipped()["glassbox-serving"]
     assert resolve_field(rollout, "spec.template.metadata.labels.model-version") == "1"
-    assert resolve_field(rollout, "metadata.name") == "glassbox-serve"
+    assert resolve_field(rollout, "metadata.name") == "glassbox-serving"
     assert resolve_field(rollout, "metadata.labels['app.kubernetes.io/part-of']") == "glassbox"
     assert resolve_field(rollout, "spec.strategy.canary.steps[0].setWeight") == "10"
     assert resolve_field(rollout, "spec.strategy.canary.steps") is None  # not a primitive

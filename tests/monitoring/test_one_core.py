@@ -1,10 +1,11 @@
-"""The cron and ``glassbox monitor`` are thin callers of one monitoring core: on the same data
-they report the same findings with the same severities, and configured thresholds take effect.
+"""Configured static and dynamic thresholds take effect in the cron's calls of the core.
 
 The cron's side is composed exactly as its steps call the core: the train step fits the drift
 profile (saved and reloaded), the validate step infers the contract, the window step cuts months
 that the profile step summarises, the drift, quality and performance steps grade them, the
 findings cross to the alert step as JSON (``Findings``) and become alerts by ``to_alerts``.
+That the real cron and the real ``glassbox monitor`` report the same findings on the same data
+is shown on a real cron run (tests/integration/test_monitoring_cron.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from glassbox.check import MonitorOptions, check
 from glassbox.config import DataSettings
 from glassbox.drift import DriftCalculator, ReferenceProfile, profile_shard
 from glassbox.monitoring import (
@@ -24,7 +24,7 @@ from glassbox.monitoring import (
     MonitoringSettings,
     check_drift,
     check_performance,
-    check_quality,
+    check_window_quality,
     quality_to_findings,
     to_alerts,
 )
@@ -78,10 +78,8 @@ def _cron(
         reference, features=FEATURES, categorical=CATEGORICAL,
         id_column="id", timestamp_column="ts", target_column="y",
     )  # validate step  # fmt: skip
-    features = contract.without("y")  # quality step
-    known = [c for c in window.columns if c in features.columns]
-    quality = quality_to_findings(
-        check_quality(window.loc[:, known], features, settings.quality, profile)
+    quality = quality_to_findings(  # quality step
+        check_window_quality(window, contract, settings.quality, profile, target="y")
     )
     months = window["ts"].dt.to_period("M")  # window + profile steps
     shards = [(str(m), profile_shard(part.loc[:, list(profile.names)], profile))
@@ -99,39 +97,6 @@ def _cron(
     findings = [f for doc in documents for f in Findings.model_validate_json(doc).findings]
     alerts = to_alerts(findings, "m", problems_only=True)  # alert step
     return {(a.check, a.feature, a.severity.value) for a in alerts}
-
-
-def _monitor(
-    reference: pd.DataFrame, window: pd.DataFrame, settings: MonitoringSettings
-) -> set[tuple[str, Any, str]]:
-    options = MonitorOptions.from_settings(
-        settings, report=False, model="m", chunk_size=settings.nannyml.chunk_size,
-        roles={"target": "y", "proba": "p", "timestamp": "ts", "id": "id"},
-    )  # fmt: skip
-    report = check(reference.drop(columns="y_pred"), window.drop(columns="y_pred"), options)
-    return {(a["check"], a["feature"], a["severity"]) for a in report.alerts}
-
-
-def _comparable(alerts: set[tuple[str, Any, str]]) -> set[tuple[str, Any, str]]:
-    """The monitor also quality-checks the model output column and the target (the cron's
-    contract comes from the raw training data, which has neither): leave those out."""
-    return {a for a in alerts if not (a[0].startswith("data_quality") and a[1] in ("p", "y"))}
-
-
-def test_the_cron_and_glassbox_monitor_report_the_same_alerts(
-    frames: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
-) -> None:
-    settings = MonitoringSettings.model_validate(
-        {"nannyml": {"chunk_size": 2500, "y_pred_proba": "p"}}
-    )
-    cron = _comparable(_cron(*frames, settings, tmp_path))
-    monitor = _comparable(_monitor(*frames, settings))
-    assert cron == monitor
-    checks = {c for c, _, _ in cron}
-    assert {"data_drift", "data_quality.missing_values", "performance"} <= checks
-    assert ("data_drift", "x1", "critical") in cron
-    assert ("data_quality.missing_values", "x2", "warning") in cron
-    assert not any(f == "seg" for _, f, _ in cron)
 
 
 def test_configured_static_and_dynamic_thresholds_take_effect_in_the_cron(
