@@ -20,10 +20,24 @@ setup:
 
 # regenerate the hash-pinned locks from pyproject.toml (never uv.lock: it records addresses):
 # requirements.lock is the runtime (what the image installs, whose digest every run records);
-# requirements-dev.lock adds the test and lint tools on exactly the runtime's pins.
+# requirements-dev.lock adds the test and lint tools on exactly the runtime's pins;
+# build-constraints.txt pins (with hashes) the build backend `just build` uses.
 lock:
     uv pip compile pyproject.toml --universal --generate-hashes -o requirements.lock
     uv pip compile pyproject.toml --extra dev --universal --generate-hashes -c requirements.lock -o requirements-dev.lock
+    {{py}} -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'], sep='\n')" | uv pip compile - --universal --generate-hashes --python-version 3.11 -o build-constraints.txt
+
+# a reproducible wheel: the committed tree of REF, build dependencies pinned with hashes by
+# build-constraints.txt (from `just lock`), timestamps from the commit (SOURCE_DATE_EPOCH);
+# two builds of the same commit have the same sha256
+build out="dist" ref="HEAD":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    src="$(mktemp -d)"; trap 'rm -rf "$src"' EXIT
+    git archive "{{ref}}" | tar -x -C "$src"
+    export SOURCE_DATE_EPOCH="$(git log -1 --format=%ct "{{ref}}")"
+    uv build --wheel --build-constraints build-constraints.txt --require-build-hashes --out-dir "{{out}}" "$src"
+    sha256sum "{{out}}"/*.whl
 
 # set up, then run the training pipeline end to end on the embedded default
 pipeline *ARGS: setup
@@ -68,7 +82,8 @@ test-e2e *ARGS: setup
 
 # benchmarks: pipeline wall time, step cold start, drift engine vs Evidently/NannyML/numpy,
 # canary analysis over repeated trials (false rollbacks, detection), glassbox serve vs MLflow's
-# scoring server, glassbox serve with the challenger in shadow vs without
+# scoring server, glassbox serve with the challenger in shadow vs without, the audit engine vs
+# hashlib and predict_proba
 bench *ARGS: setup
     {{py}} bench/pipeline.py {{ARGS}}
     {{py}} bench/drift.py {{ARGS}}
@@ -77,6 +92,12 @@ bench *ARGS: setup
     {{py}} bench/canary.py {{ARGS}}
     {{py}} bench/serve.py
     {{py}} bench/shadow.py
+    {{py}} bench/audit.py
+
+# benchmark the audit: build_audit and glassbox serve's hashing on 1M predictions, against
+# hashlib on the same pre-encoded records and the model's predict_proba (one run)
+bench-audit *ARGS: setup
+    {{py}} bench/audit.py {{ARGS}}
 
 # benchmark glassbox serve against MLflow's scoring server (same model, same load, one run)
 bench-serve *ARGS: setup

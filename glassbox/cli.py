@@ -253,6 +253,75 @@ def lineage(run_id: str) -> None:
 
 
 @app.command()
+def trace(
+    prediction: Annotated[
+        str, typer.Argument(help="an audit record hash, a prediction id, or the row as JSON")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="print the trace as JSON")] = False,
+) -> None:
+    """Follow one prediction to its score run, chain, model, training run, datasets and code.
+
+    Exit 0 when found (and its chain intact), 1 when not found or the chain is broken."""
+    import os
+
+    from glassbox.trace import PredictionNotFoundError, render
+    from glassbox.trace import trace as follow
+    from glassbox.tracking import configure
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    configure()
+    try:
+        found = follow(prediction)
+    except PredictionNotFoundError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(1) from None
+    except GlassboxError as exc:
+        _fail(str(exc))
+    typer.echo(found.model_dump_json(indent=2) if as_json else render(found))
+    raise typer.Exit(0 if found.chain.ok else 1)
+
+
+@app.command()
+def replay(
+    run_id: Annotated[str | None, typer.Argument(help="a step run to replay")] = None,
+    *,
+    pipeline: Annotated[
+        str | None, typer.Option("--pipeline", help="replay every step of this pipeline run")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="run this git ref's code instead of the recorded")
+    ] = None,
+    ignore_lock: Annotated[
+        bool, typer.Option(help="go on when the installed packages differ from the recorded lock")
+    ] = False,
+    allow_dirty: Annotated[
+        bool, typer.Option(help="go on when the recorded run had uncommitted changes")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Run a recorded step (or pipeline) again and compare with the record, bit for bit.
+
+    Exit 0 when identical, 1 when something differs (the first difference is named), 2 when
+    the replay cannot be faithful (missing commit, other lock, dirty record) or fails to run."""
+    import os
+
+    from glassbox.replay import replay_pipeline, replay_step
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    if (run_id is None) == (pipeline is None):
+        _fail("give a step RUN_ID or --pipeline RUN_ID", 2)
+    replay_run = replay_step if pipeline is None else replay_pipeline
+    try:
+        report = replay_run(
+            pipeline or run_id or "", at=at, allow_dirty=allow_dirty, ignore_lock=ignore_lock
+        )
+    except GlassboxError as exc:
+        _fail(str(exc), 2)
+    typer.echo(report.model_dump_json(indent=2) if as_json else report.render())
+    raise typer.Exit(0 if report.verdict == "identical" else 1)
+
+
+@app.command()
 def ui(
     port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 5000,
 ) -> None:

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from glassbox.errors import TrackingError
 
 FINGERPRINT_TAG = "glassbox.model.fingerprint"
+# What a step resolved in the registry, tagged on its run so a replay can pin it (glassbox.replay).
+CHAMPION_TAG = "glassbox.registry.champion"  # the version the alias pointed at, or "none"
+REGISTERED_TAG = "glassbox.registry.registered"  # the version this step registered
+# Set by ``glassbox replay`` only: resolve the alias to the recorded version and never write.
+PIN_CHAMPION_ENV = "GLASSBOX_REPLAY_CHAMPION"
+PIN_REGISTER_ENV = "GLASSBOX_REPLAY_REGISTER"
+_ABSENT = {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"}
+
+
+def _note(tag: str, value: str) -> None:
+    import mlflow
+
+    if mlflow.active_run() is not None:
+        mlflow.set_tag(tag, value)
 
 
 @dataclass(frozen=True)
@@ -28,33 +43,57 @@ class ModelRef:
 
 
 def register(model_uri: str, name: str, fingerprint: str, alias: str, tags: dict[str, str]) -> str:
-    """Register ``model_uri`` as a new version of ``name`` and point ``alias`` at it."""
+    """Register ``model_uri`` as a new version of ``name`` and point ``alias`` at it.
+
+    Under ``glassbox replay`` nothing is written: the recorded version is returned if its
+    fingerprint is this model's, else the replay has produced another model."""
     import mlflow
 
+    pinned = os.environ.get(PIN_REGISTER_ENV)
+    if pinned:
+        recorded = mlflow.MlflowClient().get_model_version(name, pinned)
+        if recorded.tags.get(FINGERPRINT_TAG) != fingerprint:
+            raise TrackingError(
+                f"replay: this model's fingerprint {fingerprint} differs from the recorded "
+                f"version {pinned}'s {recorded.tags.get(FINGERPRINT_TAG)}; not registering"
+            )
+        _note(REGISTERED_TAG, pinned)
+        return pinned
     version = mlflow.register_model(model_uri, name, tags={FINGERPRINT_TAG: fingerprint, **tags})
     client = mlflow.MlflowClient()
     client.set_registered_model_alias(name, alias, version.version)
+    _note(REGISTERED_TAG, str(version.version))
     return str(version.version)
 
 
 def champion(name: str, alias: str) -> ModelRef | None:
-    """The model version the alias points at, or None when there is none yet."""
+    """The model version the alias points at, or None when there is none yet (under
+    ``glassbox replay``: the version it pointed at when the replayed run ran)."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
     client = mlflow.MlflowClient()
+    pinned = os.environ.get(PIN_CHAMPION_ENV)
     try:
-        mv = client.get_model_version_by_alias(name, alias)
+        if pinned == "none":
+            mv = None
+        elif pinned:
+            mv = client.get_model_version(name, pinned)
+        else:
+            mv = client.get_model_version_by_alias(name, alias)
     except MlflowException as exc:
-        if exc.error_code in {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"}:
-            return None
-        raise
+        if exc.error_code not in _ABSENT:
+            raise
+        mv = None
+    _note(CHAMPION_TAG, str(mv.version) if mv is not None else "none")
+    if mv is None:
+        return None
     return ModelRef(
         name=name,
         version=str(mv.version),
         run_id=str(mv.run_id),
         fingerprint=mv.tags.get(FINGERPRINT_TAG, ""),
-        uri=f"models:/{name}@{alias}",
+        uri=f"models:/{name}/{mv.version}" if pinned else f"models:/{name}@{alias}",
     )
 
 

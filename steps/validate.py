@@ -22,6 +22,7 @@ def run(args: argparse.Namespace) -> None:
     from pathlib import Path
 
     from glassbox.config import settings
+    from glassbox.openlineage import record_quality
     from glassbox.quality import DataContract, validate_batch
     from glassbox.tracking import step_run
 
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace) -> None:
         contract = declared(contract, conf)
         validate_batch(reference, contract, source=args.reference_uri)
         validate_batch(production, contract.without(conf.target_column), source=args.production_uri)
+        record_quality(ctx, reference, args.reference_uri)  # OpenLineage data-quality metrics
+        record_quality(ctx, production, args.production_uri)
         local = Path(tempfile.mkdtemp()) / "contract.json"
         local.write_text(contract.to_json())
         uri = ctx.log_artifact(local, "contract")

@@ -8,12 +8,16 @@
 looks such a row up. An online server grows a ``RunningChain`` batch by batch and logs it
 segment by segment (``log_segment`` / ``load_segment_tables``); each segment verifies like a
 batch.
-The canonical encoding is specified in docs/audit.md.
+The canonical encoding is specified in docs/audit.md. Two engines write it: the reference one
+(one Python call per value) and a native one (compiled loops, same bytes) that large batches
+use, and every batch after ``warm_up()`` (servers call it at start).
 """
 
 from glassbox.audit._build import TABLE_COLUMNS, AuditBatch, build_audit, prediction_texts
 from glassbox.audit._derived import derive_prediction_ids, derived_id, find_row
 from glassbox.audit._encoding import ENCODING_VERSION, canonical_record, encode_value
+from glassbox.audit._engine import ENGINE_ENV, EngineInfo, warm_up
+from glassbox.audit._engine import info as engine_info
 from glassbox.audit._errors import AuditError
 from glassbox.audit._hashing import HMAC_SHA256, KEY_ENV, SHA256, Hasher, key_from_env
 from glassbox.audit._lookup import (
@@ -39,6 +43,7 @@ from glassbox.audit._verify import ChainProblem, ChainReport, verify_chain
 
 __all__ = [
     "ENCODING_VERSION",
+    "ENGINE_ENV",
     "HMAC_SHA256",
     "KEY_ENV",
     "SEGMENTS_DIR",
@@ -50,6 +55,7 @@ __all__ = [
     "ChainProblem",
     "ChainReport",
     "ChainRows",
+    "EngineInfo",
     "Hasher",
     "Location",
     "Match",
@@ -62,6 +68,7 @@ __all__ = [
     "derive_prediction_ids",
     "derived_id",
     "encode_value",
+    "engine_info",
     "find_record",
     "find_row",
     "has_segments",
@@ -76,4 +83,5 @@ __all__ = [
     "table_of",
     "verify_chain",
     "verify_scored_file",
+    "warm_up",
 ]

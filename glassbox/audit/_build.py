@@ -91,6 +91,119 @@ def _timestamp_column(stamps: list[str], column: str) -> pd.Series:
     return parsed.astype("datetime64[us, UTC]")
 
 
+SMALL_TABLE = 512  # rows up to which text columns hold Python strings
+
+
+def _string_column(values: Any) -> Any:
+    """A text column: Python strings (object dtype) for a small batch, where pandas' set-up
+    would dominate; Arrow-backed strings above, with no Python object per cell."""
+    import pyarrow as pa
+
+    arrow = isinstance(values, pa.ChunkedArray | pa.Array)
+    if len(values) <= SMALL_TABLE:
+        return np.array(values.to_pylist() if arrow else list(values), dtype=object)
+    if arrow:
+        return pd.arrays.ArrowStringArray(values.cast(pa.large_string()))
+    return pd.array(list(values), dtype=STRING_DTYPE)
+
+
+STRING_DTYPE = pd.StringDtype("pyarrow")
+
+
+_BLOCK = 65_536
+
+
+def _constant(value: str, n: int) -> Any:
+    """A column holding one string (large: one block of it, referenced as often as needed)."""
+    import pyarrow as pa
+
+    if n <= SMALL_TABLE:
+        return np.full(n, value, dtype=object)
+    block = pa.array([value], pa.large_string()).take(np.zeros(min(n, _BLOCK), np.int64))
+    chunks = [block] * (n // _BLOCK) + ([block.slice(0, n % _BLOCK)] if n % _BLOCK else [])
+    return _string_column(pa.chunked_array(chunks, pa.large_string()))
+
+
+def _table(columns: dict[str, Any], model: ModelIdentity, alg: str, seq0: int = 0) -> pd.DataFrame:
+    """The audit table from its per-row columns (prediction_id, event_timestamp, prediction,
+    record_hash, chain_hash) and the batch's model identity and hash algorithm."""
+    n = len(columns["prediction_id"])
+    constants = {
+        "model_name": model.name,
+        "model_version": model.version,
+        "model_fingerprint": model.fingerprint,
+        "hash_alg": alg,
+    }
+    given = (
+        {"seq": np.arange(seq0, seq0 + n, dtype=np.int64)}
+        | columns
+        | {name: _constant(value, n) for name, value in constants.items()}
+    )
+    # in order and without copies: pandas' column reindexing costs more than the rest
+    return pd.DataFrame({name: given[name] for name in TABLE_COLUMNS}, copy=False)
+
+
+class _Args(NamedTuple):
+    batch: pd.DataFrame
+    predictions: Any
+    feature_columns: list[str]
+    id_column: str
+    timestamp_column: str
+    model: ModelIdentity
+    hasher: Hasher
+    start: str
+    seq0: int = 0  # the seq of the first row (a stream continues its chain)
+
+
+def reference_table(a: _Args) -> tuple[pd.DataFrame, str]:
+    """The reference engine: the documented encoding, one Python call per value."""
+    ids = prediction_id_texts(a.batch[a.id_column], a.id_column)
+    _check_unique(ids, a.id_column)
+    stamps = event_timestamp_texts(a.batch[a.timestamp_column], a.timestamp_column, ids)
+    features = rows_of_mappings(a.batch, a.feature_columns, "features")
+    preds = prediction_texts(a.predictions, len(a.batch))
+    fp = a.model.fingerprint
+    records = [
+        utf8(record_text(ts, feats, fp, pred, pid), f"prediction id {pid!r}")
+        for ts, feats, pred, pid in zip(stamps, features, preds, ids, strict=True)
+    ]
+    record_hashes = a.hasher.hex_many(records)
+    links = chain(
+        a.hasher, a.start, map(LinkFields, record_hashes, ids, stamps, preds), seq0=a.seq0
+    )
+    columns = {
+        "prediction_id": _string_column(ids),
+        "event_timestamp": _timestamp_column(stamps, a.timestamp_column).array,
+        "prediction": _string_column(preds),
+        "record_hash": _string_column(record_hashes),
+        "chain_hash": _string_column(links),
+    }
+    return _table(columns, a.model, a.hasher.alg, a.seq0), links[-1] if links else a.start
+
+
+def native_table(a: _Args) -> tuple[pd.DataFrame, str]:
+    """The native engine (compiled loops): the same bytes; raises Fallback when it declines."""
+    from glassbox.audit import _native, _parallel
+
+    plan = _native.plan(
+        a.batch,
+        a.predictions,
+        feature_columns=a.feature_columns,
+        id_column=a.id_column,
+        timestamp_column=a.timestamp_column,
+        fingerprint=a.model.fingerprint,
+    )
+    out = _parallel.run(plan, _parallel.Engine(a.hasher._key), a.start, a.seq0)
+    stamps = out["event_timestamp"]
+    if isinstance(stamps, list):
+        stamps = _timestamp_column(stamps, a.timestamp_column).array
+    columns = {"event_timestamp": stamps} | {
+        name: _string_column(out[name])
+        for name in ("prediction_id", "prediction", "record_hash", "chain_hash")
+    }
+    return _table(columns, a.model, a.hasher.alg, a.seq0), str(out["root"])
+
+
 def build_audit(
     batch: pd.DataFrame,
     predictions: Any,
@@ -105,48 +218,35 @@ def build_audit(
     """Hash every prediction of a scored batch and chain the hashes.
 
     ``predictions`` are aligned with ``batch`` by position. With ``key`` the hashes are
-    HMAC-SHA256 (the key is never stored), otherwise SHA-256.
+    HMAC-SHA256 (the key is never stored), otherwise SHA-256. Large batches (and every batch
+    once :func:`glassbox.audit.warm_up` ran) go through the native engine, which writes the
+    same bytes as the reference one (see glassbox.audit._engine).
     """
+    from glassbox.audit import _engine
+    from glassbox.audit._cells import Fallback
+
     _check_frame(batch, [id_column, timestamp_column, *feature_columns], feature_columns)
     if not isinstance(model, ModelIdentity):
         raise AuditError(f"model: expected a ModelIdentity, got {type(model).__name__}")
     if not isinstance(batch_id, str) or not batch_id:
         raise AuditError("batch_id: expected a non-empty string")
     hasher = Hasher(key)
-    ids = prediction_id_texts(batch[id_column], id_column)
-    _check_unique(ids, id_column)
-    stamps = event_timestamp_texts(batch[timestamp_column], timestamp_column, ids)
-    features = rows_of_mappings(batch, list(feature_columns), "features")
-    preds = prediction_texts(predictions, len(batch))
-    records = [
-        utf8(record_text(ts, feats, model.fingerprint, pred, pid), f"prediction id {pid!r}")
-        for ts, feats, pred, pid in zip(stamps, features, preds, ids, strict=True)
-    ]
-    record_hashes = hasher.hex_many(records)
     start = genesis(batch_id, model, hasher)
-    rows = map(LinkFields, record_hashes, ids, stamps, preds)
-    links = chain(hasher, start, rows)
-    n = len(batch)
-    table = pd.DataFrame(
-        {
-            "seq": np.arange(n, dtype=np.int64),
-            "prediction_id": pd.Series(ids, dtype=object),
-            "event_timestamp": _timestamp_column(stamps, timestamp_column),
-            "prediction": pd.Series(preds, dtype=object),
-            "record_hash": pd.Series(record_hashes, dtype=object),
-            "chain_hash": pd.Series(links, dtype=object),
-            "model_name": model.name,
-            "model_version": model.version,
-            "model_fingerprint": model.fingerprint,
-            "hash_alg": hasher.alg,
-        },
-        columns=list(TABLE_COLUMNS),
+    args = _Args(
+        batch, predictions, list(feature_columns), id_column, timestamp_column, model, hasher, start
     )
+    built = None
+    if _engine.use_native(len(batch)):
+        try:
+            built = native_table(args)
+        except Fallback:
+            built = None
+    table, root = built or reference_table(args)
     manifest = AuditManifest(
         batch_id=batch_id,
-        count=n,
+        count=len(batch),
         genesis=start,
-        root=links[-1] if links else start,
+        root=root,
         hash_alg=hasher.alg,
         model=model,
         feature_columns=tuple(feature_columns),

@@ -49,11 +49,11 @@ def link(hasher: Hasher, prev: str, seq: int, fields: LinkFields) -> str:
     return hasher.hex(utf8(link_text(prev, seq, fields), f"seq {seq}"))
 
 
-def chain(hasher: Hasher, start: str, rows: Iterable[LinkFields]) -> list[str]:
-    """chain[i] = H(link_text(chain[i-1], i, row i)) with chain[-1] = ``start``; seq from 0."""
+def chain(hasher: Hasher, start: str, rows: Iterable[LinkFields], seq0: int = 0) -> list[str]:
+    """chain[i] = H(link_text(chain[i-1], seq0 + i, row i)) with chain[-1] = ``start``."""
     out: list[str] = []
     prev = start
-    for seq, fields in enumerate(rows):
+    for seq, fields in enumerate(rows, start=seq0):
         prev = link(hasher, prev, seq, fields)
         out.append(prev)
     return out

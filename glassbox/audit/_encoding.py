@@ -195,8 +195,8 @@ def prediction_id_texts(series: pd.Series, column: str) -> list[str]:
     return [prediction_id_text(v, f"id column '{column}'") for v in series.tolist()]
 
 
-def rows_of_mappings(frame: pd.DataFrame, columns: Sequence[Any], what: str) -> list[str]:
-    """Per row, the canonical text of the mapping {column: value} over ``columns``."""
+def check_mapping_columns(frame: pd.DataFrame, columns: Sequence[Any], what: str) -> list[str]:
+    """The columns of a mapping {column: value}: string keys, unique, present once each."""
     names = list(columns)
     _mapping_keys(dict.fromkeys(names), what)
     if len(set(names)) != len(names):
@@ -207,6 +207,12 @@ def rows_of_mappings(frame: pd.DataFrame, columns: Sequence[Any], what: str) -> 
     doubled = [c for c in names if isinstance(frame[c], pd.DataFrame)]
     if doubled:
         raise AuditError(f"{what}: the data has several columns named {doubled}")
+    return names
+
+
+def rows_of_mappings(frame: pd.DataFrame, columns: Sequence[Any], what: str) -> list[str]:
+    """Per row, the canonical text of the mapping {column: value} over ``columns``."""
+    names = check_mapping_columns(frame, columns, what)
     ordered = sorted(names)
     if not ordered:
         return ["{}"] * len(frame)

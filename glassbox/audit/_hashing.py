@@ -21,10 +21,11 @@ class Hasher:
     The key is held privately: it is not part of ``repr``, equality or any error message.
     """
 
-    __slots__ = ("_mac", "alg")
+    __slots__ = ("_key", "_mac", "alg")
 
     def __init__(self, key: bytes | str | None = None) -> None:
         self._mac: hmac.HMAC | None = None
+        self._key: bytes | None = None
         self.alg = SHA256
         if key is None:
             return
@@ -34,7 +35,8 @@ class Hasher:
             raise AuditError(f"HMAC key: expected bytes or str, got a {type(key).__name__}")
         if not key:
             raise AuditError(f"HMAC key is empty: set {KEY_ENV} to a secret or leave it unset")
-        self._mac = hmac.new(bytes(key), digestmod=hashlib.sha256)
+        self._key = bytes(key)
+        self._mac = hmac.new(self._key, digestmod=hashlib.sha256)
         self.alg = HMAC_SHA256
 
     @classmethod

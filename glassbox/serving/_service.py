@@ -134,6 +134,7 @@ class Service:
             model = await asyncio.to_thread(load, self.prepared.ref, self.settings)
             await self._on_model_thread(self._set_threads)
             await self._on_model_thread(model.warm_up)
+            _warm_up_audit()
             run_id = await asyncio.to_thread(self.run.start, model, self.prepared.uri, host, port)
         except Exception as exc:  # the server exits 1 with this reason (``on_tick``)
             self.failure = f"{type(exc).__name__}: {exc}"
@@ -394,3 +395,19 @@ def _drift_thresholds() -> Any:
     from glassbox.config import settings
 
     return settings().monitoring.drift_thresholds
+
+
+def _warm_up_audit() -> None:
+    """Load the audit's native engine (compiled loops, checked against the reference engine:
+    about a CPU-second) in a thread beside the start, not before /ready: batches audited
+    meanwhile take the reference engine, which writes the same bytes (docs/audit.md). A bad
+    GLASSBOX_AUDIT_ENGINE fails the start here."""
+    from glassbox import audit
+
+    if audit.engine_info().setting == "python":
+        return
+
+    def load() -> None:
+        log.info("glassbox serve: %s", audit.warm_up().summary())
+
+    threading.Thread(target=load, name="glassbox-audit-warm-up", daemon=True).start()

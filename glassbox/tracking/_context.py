@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from glassbox.tracking._store import configure, ensure_experiment
 # MLflow's log_batch limits per request.
 _MAX_METRICS, _MAX_PARAMS, _MAX_TAGS = 1000, 100, 100
 _ERROR_TAG_CHARS = 4000
+ARGV_TAG = "glassbox.step.argv"
 
 
 @dataclass
@@ -34,6 +37,11 @@ class StepContext:
     _params: dict[str, str] = field(default_factory=dict)
     _metrics: dict[str, tuple[float, int]] = field(default_factory=dict)
     _tags: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, Any] = field(default_factory=dict)  # e.g. data-quality metrics
+
+    def pending_tags(self) -> dict[str, str]:
+        """Tags set but not flushed yet."""
+        return dict(self._tags)
 
     def log_params(self, params: dict[str, Any]) -> None:
         self._params.update({k: str(v) for k, v in params.items()})
@@ -181,6 +189,7 @@ def step_run(
             "glassbox.step": step,
             "glassbox.pipeline": pipeline,
             "mlflow.source.name": f"steps.{step}",
+            ARGV_TAG: json.dumps(sys.argv[1:]),  # what a replay runs again
         }
         | identity.tags()
         | code_tags()
@@ -190,11 +199,15 @@ def step_run(
         ctx.set_tags({"glassbox.resumed_attempt": identity.retry})
     if seed is not None:
         ctx.log_params(seed_everything(seed))
+    from glassbox import openlineage
+
+    openlineage.emit_start(ctx)
     try:
         yield ctx
     except BaseException as exc:
         ctx.set_tags({"glassbox.error": f"{type(exc).__name__}: {exc}"[:_ERROR_TAG_CHARS]})
         _finish(ctx)
+        openlineage.emit_fail(ctx, exc)
         mlflow.end_run("FAILED" if not isinstance(exc, KeyboardInterrupt) else "KILLED")
         denied = (
             access_error(exc, uri, f"running step {step_key}")
@@ -205,6 +218,7 @@ def step_run(
             raise denied from None
         raise
     _finish(ctx)
+    openlineage.emit_complete(ctx)
     mlflow.end_run("FINISHED")
 
 
@@ -225,9 +239,21 @@ def _system_sample(ctx: StepContext) -> None:
     ctx.log_metrics(sample)
 
 
+def _describe(ctx: StepContext) -> None:
+    """The run description the MLflow UI shows (see glassbox.tracking._describe)."""
+    import mlflow
+
+    from glassbox.tracking._describe import NOTE_TAG, describe
+
+    client = mlflow.MlflowClient()
+    run = client.get_run(ctx.run_id)
+    ctx.set_tags({NOTE_TAG: describe(run, run.data.tags | ctx.pending_tags(), client)})
+
+
 def _finish(ctx: StepContext) -> None:
     metrics, tags = _cost(time.monotonic() - ctx.started)
     _system_sample(ctx)
     ctx.log_metrics(metrics)
     ctx.set_tags(tags)
+    _describe(ctx)
     ctx.flush()

@@ -1,5 +1,5 @@
 """RunningChain: a segment's chain grown batch by batch hashes exactly like build_audit and
-verifies like a batch."""
+verifies like a batch, with either engine (every test runs with both)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glassbox.audit import (
+    ENGINE_ENV,
     AuditError,
     ChainRows,
     ModelIdentity,
     RunningChain,
+    _parallel,
     build_audit,
     table_of,
     verify_chain,
@@ -24,6 +26,13 @@ from glassbox.audit import (
 from .helpers import MODEL
 
 FEATURES = ["car_value", "loan_length", "salary_range"]
+
+
+@pytest.fixture(autouse=True, params=["native", "python"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """extend hashes with this engine (build_audit, the reference, with the same)."""
+    monkeypatch.setenv(ENGINE_ENV, request.param)
+    return str(request.param)
 
 
 def columns(n: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -52,17 +61,20 @@ def reference_hashes(
     preds: dict[str, np.ndarray],
     key: bytes | None = None,
 ) -> list[str]:
+    """build_audit's record hashes, from the reference engine."""
     batch = pd.DataFrame(cols).assign(pid=ids, ts=pd.to_datetime(ts, utc=True))
-    table = build_audit(
-        batch,
-        pd.DataFrame(preds),
-        feature_columns=list(cols),
-        id_column="pid",
-        timestamp_column="ts",
-        model=MODEL,
-        batch_id="b",
-        key=key,
-    ).table
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(ENGINE_ENV, "python")
+        table = build_audit(
+            batch,
+            pd.DataFrame(preds),
+            feature_columns=list(cols),
+            id_column="pid",
+            timestamp_column="ts",
+            model=MODEL,
+            batch_id="b",
+            key=key,
+        ).table
     return list(table["record_hash"])
 
 
@@ -83,6 +95,32 @@ def test_extend_hashes_every_record_exactly_as_build_audit(key: bytes | None) ->
     rows = chain.extend(cols, ids, stamps(25), outputs(25))
     assert rows.record_hash == reference_hashes(cols, ids, stamps(25), outputs(25), key)
     assert rows.seq.tolist() == list(range(25))
+
+
+def test_extend_takes_the_chosen_engine(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With GLASSBOX_AUDIT_ENGINE=native the compiled loops hash (what glassbox serve uses
+    after warm_up); with python they are never called."""
+    calls = []
+    real = _parallel.run
+    monkeypatch.setattr(_parallel, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
+    chain = RunningChain("seg", MODEL)
+    chain.extend(columns(3), ["a", "b", "c"], stamps(3), outputs(3))
+    chain.extend(columns(2), ["d", "e"], stamps(2), outputs(2))
+    assert len(calls) == (2 if engine == "native" else 0)
+
+
+def test_a_batch_of_many_chunks_links_like_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks hashed in the worker threads and chained in order (8-row chunks here)."""
+    monkeypatch.setattr(_parallel, "CHUNK_ROWS", 8)
+    cols, ids, preds = columns(45), [f"q{i}" for i in range(45)], outputs(45)
+    chain = RunningChain("seg", MODEL)
+    chain.extend(columns(3), ["a", "b", "c"], stamps(3), outputs(3))
+    rows = chain.extend(cols, ids, stamps(45), preds)
+    assert rows.record_hash == reference_hashes(cols, ids, stamps(45), preds)
+    table = table_of(rows, MODEL, chain.hash_alg)
+    first = RunningChain("seg", MODEL)
+    first.extend(columns(3), ["a", "b", "c"], stamps(3), outputs(3))
+    assert first.append(table).chain_hash == rows.chain_hash
 
 
 def test_batches_extend_one_chain_that_verifies_like_a_batch() -> None:
@@ -191,3 +229,25 @@ def test_column_names_with_percent_signs_and_quotes_hash_like_build_audit() -> N
     ids, ts, preds = ["a", "b"], stamps(2), outputs(2)
     chain = RunningChain("seg", MODEL)
     assert chain.extend(cols, ids, ts, preds).record_hash == reference_hashes(cols, ids, ts, preds)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    ids=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=8, unique=True),
+    labels=st.lists(st.booleans(), min_size=8, max_size=8),
+)
+def test_any_string_ids_and_other_dtypes_hash_like_build_audit(
+    ids: list[str], labels: list[bool]
+) -> None:
+    """Ids that need escaping or are not ASCII, float32, int32, bool and category columns."""
+    n = len(ids)
+    cols = {
+        "f32": np.linspace(-1.5, 2.25, n, dtype=np.float32),
+        "i32": np.arange(n, dtype=np.int32) - 3,
+        "flag": np.array(labels[:n], dtype=bool),
+        "band": pd.Categorical(["lo", "hi"] * n)[:n],
+    }
+    ts, preds = stamps(n), outputs(n)
+    rows = RunningChain("seg", MODEL).extend(cols, ids, ts, preds)  # type: ignore[arg-type]
+    assert rows.record_hash == reference_hashes(cols, ids, ts, preds)  # type: ignore[arg-type]
+    assert rows.prediction_id == ids

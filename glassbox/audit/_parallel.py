@@ -1,0 +1,176 @@
+"""Run the native engine over a batch: chunks in two worker threads, the chain in order here,
+and the audit table's columns built alongside."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from glassbox.audit import _cells as cells
+from glassbox.audit._cells import Fallback
+from glassbox.audit._native import (
+    CHUNK_ROWS,
+    HASHES,
+    PAD,
+    PID,
+    PREDS,
+    RH,
+    TS,
+    Chunk,
+    Plan,
+    kernel_plan,
+    prepare,
+)
+
+AHEAD = 3  # chunks prepared ahead of the chain (bounds memory)
+
+
+class Engine:
+    """SHA-256, or HMAC-SHA256 with one key, through the compiled loops."""
+
+    def __init__(self, key: bytes | None) -> None:
+        from glassbox.audit import _kernels as k
+        from glassbox.audit._crypto import CTX_BYTES, sha256_functions
+
+        fns = sha256_functions()
+        if isinstance(fns, str):
+            raise Fallback(fns)
+        self.fns = (fns.init, fns.update, fns.final)
+        self.ikey = self.okey = np.empty(0, np.uint8)
+        if key is not None:
+            if len(key) > 64:  # RFC 2104: a long key is hashed first
+                key = hashlib.sha256(key).digest()
+            self.ikey, self.okey = np.zeros(CTX_BYTES, np.uint8), np.zeros(CTX_BYTES, np.uint8)
+            k.hmac_states(self.fns, np.frombuffer(key, np.uint8).copy(), self.ikey, self.okey)
+
+    def _hasher(self) -> tuple[Any, ...]:
+        from glassbox.audit._crypto import CTX_BYTES
+
+        return (self.fns, np.zeros(CTX_BYTES, np.uint8), self.ikey, self.okey)
+
+    @staticmethod
+    def _scratch(kplan: tuple[Any, ...]) -> np.ndarray:
+        from glassbox.audit import _kernels as k
+
+        longest = int(k.row_lengths(kplan, 20).max(initial=0))
+        return np.empty(longest + 8 * int(kplan[1].sum()) + PAD, np.uint8)
+
+    def records(self, plan: Plan, chunk: Chunk) -> Chunk:
+        """Hash every record of the chunk; the hex hashes become its record_hash cells."""
+        from glassbox.audit import _kernels as k
+
+        n = chunk.starts.shape[0]
+        out = np.empty(64 * n + PAD, np.uint8)
+        kplan = kernel_plan(plan.record, chunk)
+        k.hash_rows(kplan, self._hasher(), self._scratch(kplan), out)
+        chunk.bufs[HASHES] = out
+        chunk.starts[:, RH] = np.arange(0, 64 * n, 64, dtype=np.int64)
+        chunk.ends[:, RH] = chunk.starts[:, RH] + 64
+        chunk.longest[RH] = 64
+        return chunk
+
+    def chain(
+        self, plan: Plan, chunk: Chunk, start: tuple[np.ndarray, int], out: np.ndarray
+    ) -> None:
+        """Link the chunk's rows after ``start`` = (previous link, seq of the batch's first row);
+        the previous link is updated to the chunk's last one."""
+        from glassbox.audit import _kernels as k
+
+        n = chunk.starts.shape[0]
+        kplan = kernel_plan(plan.chain, chunk)
+        target = out[64 * chunk.lo : 64 * (chunk.lo + n)]
+        prev, seq0 = start
+        k.chain_rows(kplan, self._hasher(), self._scratch(kplan), (prev, seq0 + chunk.lo), target)
+
+
+def _strings(data: np.ndarray, offsets: np.ndarray) -> Any:
+    import pyarrow as pa
+
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(pa.large_string(), offsets.size - 1, buffers)
+
+
+def _hexes(data: np.ndarray, n: int) -> Any:
+    return _strings(data, np.arange(0, 64 * (n + 1), 64, dtype=np.int64))
+
+
+def _columns(plan: Plan) -> dict[str, Any]:
+    """The table's id and event-time columns (run in a worker, beside the chunks)."""
+    ids, events = plan.columns[PID], plan.columns[TS]
+    cells.check_unique(ids, plan.id_column)
+    labels = ids.values if ids.kind == "int" else ids.labels
+    out: dict[str, Any] = {"prediction_id": cells.strings(labels)}
+    if events.kind == "event":
+        assert events.values is not None
+        stamps = pd.array(events.values.view("datetime64[us]"))
+        out["event_timestamp"] = stamps.tz_localize("UTC")
+    else:
+        out["event_timestamp"] = [t.decode() for t in events.texts]
+    return out
+
+
+def run(
+    plan: Plan,
+    engine: Engine,
+    genesis: str,
+    seq0: int = 0,
+    side: Callable[[Plan], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Every column of the audit table (arrow strings or arrays) and ``root``: the chain
+    starts after ``genesis`` (or a previous batch's last link) at seq ``seq0``. ``side``
+    builds the other columns (default: the table's ids, checked unique, and event times)."""
+    import pyarrow as pa
+
+    n = plan.rows
+    prev = np.frombuffer(genesis.encode("ascii"), np.uint8).copy()
+    chain = np.empty(64 * n, np.uint8)
+    preds: list[Any] = []
+    hashes: list[Any] = []
+    bounds = [(lo, min(lo + CHUNK_ROWS, n)) for lo in range(0, n, CHUNK_ROWS)]
+
+    def stage(lo: int, hi: int) -> Chunk:
+        return engine.records(plan, prepare(plan, lo, hi))
+
+    side = side or _columns
+
+    def collect(chunk: Chunk) -> None:
+        engine.chain(plan, chunk, (prev, seq0), chain)
+        assert chunk.offsets is not None
+        preds.append(_strings(chunk.bufs[PREDS], chunk.offsets))
+        hashes.append(_hexes(chunk.bufs[HASHES], chunk.starts.shape[0]))
+
+    if len(bounds) <= 1:  # a micro-batch: no threads
+        for lo, hi in bounds:
+            collect(stage(lo, hi))
+        out = side(plan)
+    else:
+        with ThreadPoolExecutor(2, thread_name_prefix="glassbox-audit") as pool:
+            others: Future[dict[str, Any]] = pool.submit(side, plan)
+            _pipeline(pool, bounds, stage, collect)
+            out = others.result()
+    out["prediction"] = pa.chunked_array(preds, pa.large_string())
+    out["record_hash"] = pa.chunked_array(hashes, pa.large_string())
+    out["chain_hash"] = _hexes(chain, n)
+    out["root"] = prev.tobytes().decode("ascii") if n else genesis
+    return out
+
+
+def _pipeline(
+    pool: ThreadPoolExecutor,
+    bounds: list[tuple[int, int]],
+    stage: Callable[[int, int], Chunk],
+    collect: Callable[[Chunk], None],
+) -> None:
+    """Stage chunks in the pool (at most AHEAD in flight), collect them here in order."""
+    pending: list[Future[Chunk]] = []
+    for lo, hi in bounds:
+        pending.append(pool.submit(stage, lo, hi))
+        if len(pending) > AHEAD:
+            collect(pending.pop(0).result())
+    for future in pending:
+        collect(future.result())
