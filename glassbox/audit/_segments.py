@@ -22,7 +22,12 @@ import pandas as pd
 from glassbox.audit._build import TABLE_COLUMNS
 from glassbox.audit._errors import AuditError
 from glassbox.audit._manifest import AuditManifest
-from glassbox.audit._store import MANIFEST_FILE, TABLE_FILE, _experiment_ids
+from glassbox.audit._store import (
+    MANIFEST_FILE,
+    TABLE_FILE,
+    _experiment_ids,
+    search_all_runs,
+)
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
@@ -155,20 +160,7 @@ def _check_anchor(run: Run, segments: list[tuple[int, pd.DataFrame, AuditManifes
 
 
 def _serving_runs(client: Any, experiment_ids: list[str]) -> list[Run]:
-    runs: list[Run] = []
-    token = None
-    while experiment_ids:
-        page = client.search_runs(
-            experiment_ids,
-            filter_string=f"tags.`{TAG_SEGMENTS}` != ''",
-            order_by=["attributes.start_time ASC"],
-            page_token=token,
-        )
-        runs.extend(page)
-        token = page.token
-        if not token:
-            break
-    return runs
+    return search_all_runs(client, experiment_ids, f"tags.`{TAG_SEGMENTS}` != ''")
 
 
 def has_segments(run: Run | Any) -> bool:

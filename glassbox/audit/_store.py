@@ -65,16 +65,22 @@ def _experiment_ids(client: Any, names: list[str] | None) -> list[str]:
 
 
 def _search_score_runs(client: Any, experiment_ids: list[str]) -> list[Run]:
+    found = search_all_runs(client, experiment_ids, f"tags.`{STEP_TAG}` = '{SCORE_STEP}'")
+    return [r for r in found if TAG_ROOT in r.data.tags]
+
+
+def search_all_runs(client: Any, experiment_ids: list[str], filter_string: str) -> list[Run]:
+    """Every run of ``experiment_ids`` matching ``filter_string``, oldest first, page by page."""
     runs: list[Run] = []
     token = None
     while experiment_ids:
         page = client.search_runs(
             experiment_ids,
-            filter_string=f"tags.`{STEP_TAG}` = '{SCORE_STEP}'",
+            filter_string=filter_string,
             order_by=["attributes.start_time ASC"],
             page_token=token,
         )
-        runs.extend(r for r in page if TAG_ROOT in r.data.tags)
+        runs.extend(page)
         token = page.token
         if not token:
             break
