@@ -201,11 +201,16 @@ def _export(run: PipelineRun, steps: dict[str, Any], out: Path, monkeypatch: Any
     """The window the cron judged (the window step's artifact), the reference it used (the
     held-out rows of the champion's training run scored by the champion) and the data contract
     of that training run, from the MLflow record, as files."""
+    import mlflow
+
     from glassbox.config import settings
     from glassbox.cron import reference_of_run
     from glassbox.data import read_artifact_table
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", run.tracking_uri)
+    # the process-wide URIs win over the variable (restored after the test by conftest)
+    mlflow.set_tracking_uri(run.tracking_uri)
+    mlflow.set_registry_uri(run.tracking_uri)
     data = settings().data
     columns = [str(data.id_column), str(data.timestamp_column), *data.features,
                data.target_column, "y_pred_proba"]  # fmt: skip

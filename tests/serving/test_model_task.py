@@ -19,7 +19,10 @@ from tests.serving._toy import DATA, loans
 def test_a_registered_regressor_is_refused_naming_its_task(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
+    mlflow.set_tracking_uri(store)  # process-wide URIs win over the variable (conftest restores)
+    mlflow.set_registry_uri(store)
     frame = loans(300, 1)
     X = gm.features_frame(frame, DATA)
     categories = {c: sorted(X[c].astype(str).unique().tolist()) for c in DATA.categorical_features}
