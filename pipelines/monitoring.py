@@ -123,37 +123,24 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             memory="4Gi",
             **common,
         )
-        performance = step(
-            "performance",
-            args=[
-                "--seed",
-                SEED,
-                "--window-uri",
-                "{{inputs.parameters.window_uri}}",
-                "--reference-run-id",
-                "{{inputs.parameters.reference_run_id}}",
-            ],
-            inputs=["window_uri", "reference_run_id"],
-            outputs=["run_id", "findings_uri"],
-            optional_outputs=["findings_uri"],
-            memory="4Gi",
-            **common,
-        )
-        explanation = step(
-            "explanation",
-            args=[
-                "--seed",
-                SEED,
-                "--window-uri",
-                "{{inputs.parameters.window_uri}}",
-                "--reference-run-id",
-                "{{inputs.parameters.reference_run_id}}",
-            ],
-            inputs=["window_uri", "reference_run_id"],
-            outputs=["run_id", "findings_uri"],
-            optional_outputs=["findings_uri"],
-            memory="2Gi",
-            **common,
+        performance, explanation = (
+            step(
+                name,
+                args=[
+                    "--seed",
+                    SEED,
+                    "--window-uri",
+                    "{{inputs.parameters.window_uri}}",
+                    "--reference-run-id",
+                    "{{inputs.parameters.reference_run_id}}",
+                ],
+                inputs=["window_uri", "reference_run_id"],
+                outputs=["run_id", "findings_uri"],
+                optional_outputs=["findings_uri"],
+                memory=memory,
+                **common,
+            )
+            for name, memory in (("performance", "4Gi"), ("explanation", "2Gi"))
         )
         alert = step(
             "alert",
