@@ -21,6 +21,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from glassbox.audit import canonical_record
+from tests._otlp import received_spans
 from tests.integration._pipeline import PipelineRun
 from tests.integration._serve import MODEL, copy_store, glassbox_cli, metric_value, start
 from tests.integration._serving_data import (
@@ -75,17 +76,7 @@ TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"  # W3C's
 
 
 def _spans(receiver: HTTPServer) -> list[Any]:
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-        ExportTraceServiceRequest,
-    )
-
-    spans = []
-    for request, _ in receiver.log:
-        export = ExportTraceServiceRequest.FromString(request.get_data())
-        for resource in export.resource_spans:
-            for scope in resource.scope_spans:
-                spans.extend(scope.spans)
-    return spans
+    return [span for _, span in received_spans(receiver)]
 
 
 def _session(server: Any, store: PipelineRun, out: dict[str, Any]) -> None:

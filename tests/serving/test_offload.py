@@ -11,7 +11,6 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ import pytest
 from glassbox.serving import DriftWindowSettings
 from glassbox.serving._drift_window import DriftWindow
 from glassbox.serving._offload import Offload, OffloadError
+from tests._otlp import received_spans
 
 from ._toy import loans, served
 
@@ -126,20 +126,6 @@ def test_live_drift_computed_in_the_helper_equals_the_local_computation() -> Non
         assert np.isclose(ours.psi, theirs.psi, rtol=0, atol=0)
 
 
-def _received(receiver: Any) -> list[Any]:
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-        ExportTraceServiceRequest,
-    )
-
-    spans = []
-    for request, _ in receiver.log:
-        export = ExportTraceServiceRequest.FromString(request.get_data())
-        for resource in export.resource_spans:
-            attrs = {a.key: a.value.string_value for a in resource.resource.attributes}
-            spans += [(attrs, span) for scope in resource.scope_spans for span in scope.spans]
-    return spans
-
-
 def test_spans_exported_from_the_helper_equal_the_sdks_own_export() -> None:
     from pytest_httpserver import HTTPServer
 
@@ -167,7 +153,7 @@ def test_spans_exported_from_the_helper_equal_the_sdks_own_export() -> None:
             if offload is not None:
                 offload.close()
             receiver.stop()
-        spans = _received(receiver)
+        spans = received_spans(receiver)
         assert len(spans) == 2
         found[how] = spans
         (child,) = [s for _, s in spans if s.span_id.hex() == ids[1]]
