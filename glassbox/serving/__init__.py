@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from glassbox.serving._model import ServedModel, VersionRef, load, parse_model_uri, resolve
     from glassbox.serving._records import Records, RecordSchema
     from glassbox.serving._server import serve
-    from glassbox.serving._service import Service, prepare
+    from glassbox.serving._service import Service
+    from glassbox.serving._startup import prepare
 
 _LAZY = {
     "create_app": "glassbox.serving._app",
@@ -51,7 +52,7 @@ _LAZY = {
     "RecordSchema": "glassbox.serving._records",
     "serve": "glassbox.serving._server",
     "Service": "glassbox.serving._service",
-    "prepare": "glassbox.serving._service",
+    "prepare": "glassbox.serving._startup",
 }
 
 

@@ -15,8 +15,9 @@ import sys
 from typing import Any
 
 from glassbox.serving._model import parse_model_uri
-from glassbox.serving._service import Service, prepare
+from glassbox.serving._service import Service
 from glassbox.serving._settings import ServingSettings
+from glassbox.serving._startup import prepare
 
 log = logging.getLogger("glassbox.serving")
 

@@ -1,25 +1,22 @@
 """Everything a running server holds, started and stopped in order.
 
-``prepare`` (before the listener opens) resolves the model URI, takes the audit directory's
-lock and recovers what a killed predecessor left. ``start`` (in the background once the
-listener is up: ``/health`` answers, ``/ready`` says 503 until it is done) loads the model,
-records the serving run and starts the model thread, the audit writer and uploader, the alias
-follower and the periodic jobs. ``stop`` (SIGTERM, after the listener stopped accepting and the
-in-flight requests were answered) drains the batcher, closes the segment, logs what is left to
-MLflow and ends the run.
+``prepare`` (``glassbox.serving._startup``, before the listener opens) resolves the model URI,
+takes the audit directory's lock and recovers what a killed predecessor left. ``start`` (in
+the background once the listener is up: ``/health`` answers, ``/ready`` says 503 until it is
+done) loads the model, records the serving run and starts the background process, the model
+thread, the audit writer and uploader, the alias follower and the periodic jobs. ``stop``
+(SIGTERM, after the listener stopped accepting and the in-flight requests were answered)
+drains the batcher, closes the segment, logs what is left to MLflow and ends the run.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
 import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from glassbox.errors import GlassboxError
@@ -29,58 +26,28 @@ from glassbox.serving._batch import BatchOutcome, BatchProcessor
 from glassbox.serving._batcher import MicroBatcher
 from glassbox.serving._callers import CallerHasher, caller_key
 from glassbox.serving._drift_window import DriftWindow, LiveDrift
-from glassbox.serving._errors import ServingError
 from glassbox.serving._follow import AliasFollower
 from glassbox.serving._latency import LatencyWindow
 from glassbox.serving._metrics import ServingMetrics
-from glassbox.serving._model import ServedModel, VersionRef
+from glassbox.serving._model import ServedModel
 from glassbox.serving._offload import Offload
 from glassbox.serving._run import ServingRun
-from glassbox.serving._segment_files import ensure_dir
 from glassbox.serving._settings import ServingSettings
 from glassbox.serving._shadow_mode import ShadowMode
+from glassbox.serving._startup import (
+    Prepared,
+    alert_router,
+    drift_thresholds,
+    freeze_heap,
+    start_offload,
+    warm_up_audit,
+)
 from glassbox.serving._tracing import Tracing
 from glassbox.serving._triggers import ServerTriggers
 from glassbox.serving._uploader import Uploader
 from glassbox.serving._wal import AuditLog
 
 log = logging.getLogger("glassbox.serving")
-
-
-@dataclass
-class Prepared:
-    """What ``prepare`` found: the pinned version, the locked audit directory."""
-
-    uri: str
-    ref: VersionRef
-    audit_dir: Path
-    lock_fd: int
-    audit_key: bytes | None
-    previous_runs: list[str] = field(default_factory=list)
-
-
-def prepare(settings: ServingSettings, uri: str, environ: dict[str, str]) -> Prepared:
-    from glassbox.audit import key_from_env
-    from glassbox.serving._model import resolve
-    from glassbox.serving._uploader import Uploader
-    from glassbox.tracking import configure, glassbox_home
-
-    configure()
-    ref = resolve(uri)
-    root = settings.audit.dir or glassbox_home() / "serving" / "audit"
-    root = ensure_dir(Path(root).resolve())
-    fd = os.open(root / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        raise ServingError(
-            f"audit directory {root} is in use by another glassbox serve process: give each "
-            "server its own (serving.audit.dir)"
-        ) from None
-    key = key_from_env(environ)
-    previous = Uploader(root, "", key, keep=0, retry_seconds=1).recover_previous()
-    return Prepared(uri, ref, root, fd, key, previous)
 
 
 class Service:
@@ -133,18 +100,18 @@ class Service:
 
         self._loop = asyncio.get_running_loop()
         try:
-            self.offload = _start_offload(self.settings)
+            self.offload = start_offload(self.settings)
             model = await asyncio.to_thread(load, self.prepared.ref, self.settings)
             await self._on_model_thread(self._set_threads)
             await self._on_model_thread(model.warm_up)
-            _warm_up_audit()
+            warm_up_audit()
             run_id = await asyncio.to_thread(self.run.start, model, self.prepared.uri, host, port)
         except Exception as exc:  # the server exits 1 with this reason (``on_tick``)
             self.failure = f"{type(exc).__name__}: {exc}"
             log.error("glassbox serve: not started: %s", self.failure)
             return
         self._wire(model, run_id)
-        _freeze_heap()
+        freeze_heap()
         log.info("serving %s v%s (run %s)", model.ref.name, model.ref.version, run_id)
 
     async def _on_model_thread(self, function: Any) -> Any:
@@ -181,7 +148,7 @@ class Service:
         processor = BatchProcessor(self.audit_log, settings.faults, hooks=[self._drift_hook])
         self.batcher = MicroBatcher(processor, settings.batching, self.executor, self._on_durable)
         self.tracing = Tracing(self.environ, {"glassbox.serving.run_id": run_id}, self.offload)
-        self.board = AlertBoard(f"{model.ref.name}/serving", _router(self.environ))
+        self.board = AlertBoard(f"{model.ref.name}/serving", alert_router(self.environ))
         self._use(model)
         self.uploader.mark_running()
         self.uploader.start()
@@ -210,7 +177,7 @@ class Service:
     def _use(self, model: ServedModel) -> None:
         self.model = model
         self.drift = DriftWindow(
-            model.profile, self.settings.drift, _drift_thresholds(), offload=self.offload
+            model.profile, self.settings.drift, drift_thresholds(), offload=self.offload
         )
         self.metrics.set_model(
             model.ref.name, model.ref.version, model.ref.fingerprint, model.ref.alias
@@ -235,7 +202,7 @@ class Service:
         if old is None or old.ref.version == model.ref.version:
             return
         self._use(model)
-        _freeze_heap()
+        freeze_heap()
         self.metrics.switched(model.ref.name, model.ref.version)
         at = time.time()
         log.info("switched from %s v%s to v%s", old.ref.name, old.ref.version, model.ref.version)
@@ -374,60 +341,3 @@ class Service:
                 self.uploader.mark_ended()  # ended, with every segment logged
         except Exception as exc:
             log.warning("serving run not ended (%s); the next start on this volume ends it", exc)
-
-
-def _start_offload(settings: ServingSettings) -> Offload | None:
-    """The helper process for segment uploads and live drift (started now: its imports
-    overlap the model's loading)."""
-    if not settings.background_process:
-        return None
-    import mlflow
-
-    offload = Offload(mlflow.get_tracking_uri(), mlflow.get_registry_uri())
-    offload.start(("glassbox.audit", "glassbox.drift", "pyarrow.parquet"))
-    return offload
-
-
-def _freeze_heap() -> None:
-    """Move everything loaded so far (MLflow, pandas, scikit-learn, the model) out of the
-    cyclic garbage collector's sight: a full collection then scans only what requests
-    allocate, instead of pausing the event loop for the whole heap."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
-def _router(environ: dict[str, str]) -> Any:
-    """Makes an AlertRouter when Slack or PagerDuty is configured, else None (alerts stay on
-    /alerts). A factory: the router's outbox connection belongs to the thread using it."""
-    if not (environ.get("SLACK_WEBHOOK_URL") or environ.get("PAGERDUTY_ROUTING_KEY")):
-        return None
-    from glassbox.alerts import AlertRouter
-    from glassbox.config import settings
-
-    section = settings().alerts
-    return lambda: AlertRouter.from_env(section, environ=environ)
-
-
-def _drift_thresholds() -> Any:
-    """The monitoring cron's thresholds (``monitoring.drift_thresholds``): same severities."""
-    from glassbox.config import settings
-
-    return settings().monitoring.drift_thresholds
-
-
-def _warm_up_audit() -> None:
-    """Load the audit's native engine (compiled loops, checked against the reference engine:
-    about a CPU-second) in a thread beside the start, not before /ready: batches audited
-    meanwhile take the reference engine, which writes the same bytes (docs/audit.md). A bad
-    GLASSBOX_AUDIT_ENGINE fails the start here."""
-    from glassbox import audit
-
-    if audit.engine_info().setting == "python":
-        return
-
-    def load() -> None:
-        log.info("glassbox serve: %s", audit.warm_up().summary())
-
-    threading.Thread(target=load, name="glassbox-audit-warm-up", daemon=True).start()
