@@ -4,8 +4,11 @@ and the audit table's columns built alongside."""
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -114,24 +117,41 @@ def _columns(plan: Plan) -> dict[str, Any]:
     return out
 
 
-def run(
+@dataclass
+class Chained:
+    """The native engine's output over a batch, as buffers: per chunk the prediction texts
+    (data, offsets) and the hex record hashes (64 bytes a row); the hex chain links of every
+    row; the last link; and what ``side`` built."""
+
+    preds: list[tuple[np.ndarray, np.ndarray]]
+    hashes: list[np.ndarray]
+    chain: np.ndarray
+    root: str
+    side: dict[str, Any]
+
+
+def chained(
     plan: Plan,
     engine: Engine,
     genesis: str,
     seq0: int = 0,
     side: Callable[[Plan], dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Every column of the audit table (arrow strings or arrays) and ``root``: the chain
-    starts after ``genesis`` (or a previous batch's last link) at seq ``seq0``. ``side``
-    builds the other columns (default: the table's ids, checked unique, and event times)."""
-    import pyarrow as pa
-
+    *,
+    chunk_rows: int | None = None,
+) -> Chained:
+    """Hash and link every row of ``plan``: the chain starts after ``genesis`` (or a previous
+    batch's last link) at seq ``seq0``. Chunks of ``chunk_rows`` rows (default
+    ``CHUNK_ROWS``) are prepared and hashed
+    in two worker threads while this one links them in order (a batch of one chunk runs here
+    alone). ``side`` builds other columns in a worker meanwhile (default: the table's ids,
+    checked unique, and event times)."""
     n = plan.rows
     prev = np.frombuffer(genesis.encode("ascii"), np.uint8).copy()
     chain = np.empty(64 * n, np.uint8)
-    preds: list[Any] = []
-    hashes: list[Any] = []
-    bounds = [(lo, min(lo + CHUNK_ROWS, n)) for lo in range(0, n, CHUNK_ROWS)]
+    preds: list[tuple[np.ndarray, np.ndarray]] = []
+    hashes: list[np.ndarray] = []
+    step = chunk_rows or CHUNK_ROWS
+    bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
 
     def stage(lo: int, hi: int) -> Chunk:
         return engine.records(plan, prepare(plan, lo, hi))
@@ -141,23 +161,58 @@ def run(
     def collect(chunk: Chunk) -> None:
         engine.chain(plan, chunk, (prev, seq0), chain)
         assert chunk.offsets is not None
-        preds.append(_strings(chunk.bufs[PREDS], chunk.offsets))
-        hashes.append(_hexes(chunk.bufs[HASHES], chunk.starts.shape[0]))
+        preds.append((chunk.bufs[PREDS], chunk.offsets))
+        hashes.append(chunk.bufs[HASHES][: 64 * chunk.starts.shape[0]])
 
     if len(bounds) <= 1:  # a micro-batch: no threads
         for lo, hi in bounds:
             collect(stage(lo, hi))
         out = side(plan)
     else:
-        with ThreadPoolExecutor(2, thread_name_prefix="glassbox-audit") as pool:
-            others: Future[dict[str, Any]] = pool.submit(side, plan)
-            _pipeline(pool, bounds, stage, collect)
-            out = others.result()
-    out["prediction"] = pa.chunked_array(preds, pa.large_string())
-    out["record_hash"] = pa.chunked_array(hashes, pa.large_string())
-    out["chain_hash"] = _hexes(chain, n)
-    out["root"] = prev.tobytes().decode("ascii") if n else genesis
+        workers = pool()
+        others: Future[dict[str, Any]] = workers.submit(side, plan)
+        _pipeline(workers, bounds, stage, collect)
+        out = others.result()
+    root = prev.tobytes().decode("ascii") if n else genesis
+    return Chained(preds, hashes, chain, root, out)
+
+
+def run(
+    plan: Plan,
+    engine: Engine,
+    genesis: str,
+    seq0: int = 0,
+    side: Callable[[Plan], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Every column of the audit table (arrow strings or arrays) and ``root`` (see
+    ``chained``)."""
+    import pyarrow as pa
+
+    done = chained(plan, engine, genesis, seq0, side)
+    out = done.side
+    out["prediction"] = pa.chunked_array(
+        [_strings(data, offsets) for data, offsets in done.preds], pa.large_string()
+    )
+    out["record_hash"] = pa.chunked_array(
+        [_hexes(h, h.size // 64) for h in done.hashes], pa.large_string()
+    )
+    out["chain_hash"] = _hexes(done.chain, plan.rows)
+    out["root"] = done.root
     return out
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> ThreadPoolExecutor:
+    """The process's two audit worker threads (made on first use; again in a forked child,
+    which has none of its parent's threads)."""
+    global _pool  # noqa: PLW0603  (one pool per process)
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="glassbox-audit"))
+        return _pool[1]
 
 
 def _pipeline(
