@@ -12,7 +12,8 @@ values, dtypes and categories are the pipeline's. ``build_audit`` runs with the 
 the compiled loops) and, for reference, the pure-Python engine. ``glassbox serve``'s hashing
 (``RunningChain.extend``, and ``AuditLog.append`` = extend + the write-ahead log line, over
 micro-batches of 1..65,536 rows chained as one segment) reports calls and predictions per
-second, with a PASS/FAIL line for the target (>= 1M predictions/s at 65,536 rows). Every
+second, with a PASS/FAIL line for the target (>= 1M predictions/s at 65,536 rows, on the
+model thread). Every
 figure is the best of ``--repeat`` runs (the machine is shared); CPU seconds are reported too.
 
     python bench/audit.py                # 1M rows
@@ -183,23 +184,25 @@ def micro(batch: Any, preds: Any, data: Any, identity: Any, repeat: int) -> list
                 chain.extend(*args)
 
         seconds, cpu, _ = _best(repeat, loop)
-        logged, logged_cpu, _ = _best(repeat, lambda a=args, c=calls: _append(identity, a, c))
+        runs = [_append(identity, args, calls) for _ in range(max(1, repeat))]
+        appended, durable = min(r[0] for r in runs), min(r[1] for r in runs)
         out.append(
             {
                 "rows": size,
                 "us_per_call": seconds / calls * 1e6,
                 "rows_per_s": size * calls / seconds,
                 "rows_per_cpu_s": size * calls / max(cpu, 1e-9),
-                "append_us_per_call": logged / calls * 1e6,
-                "append_rows_per_s": size * calls / logged,
-                "append_rows_per_cpu_s": size * calls / max(logged_cpu, 1e-9),
+                "append_us_per_call": appended / calls * 1e6,
+                "append_rows_per_s": size * calls / appended,
+                "durable_rows_per_s": size * calls / durable,
             }
         )
     return out
 
 
-def _append(identity: Any, args: Any, calls: int) -> None:
-    """``calls`` batches through a real ``AuditLog`` (one segment), all durable at the end."""
+def _append(identity: Any, args: Any, calls: int) -> tuple[float, float]:
+    """``calls`` batches through a real ``AuditLog`` (one segment, in a temporary directory):
+    (seconds the model thread spent in ``append``, seconds until every line was durable)."""
     import tempfile
 
     from glassbox.serving import AuditLogSettings
@@ -210,16 +213,30 @@ def _append(identity: Any, args: Any, calls: int) -> None:
     settings = AuditLogSettings(segment_max_records=10**9)
     with tempfile.TemporaryDirectory(prefix="glassbox-bench-audit-") as tmp:
         log = AuditLog(Path(tmp), "bench", settings=settings, key=None, on_closed=lambda _: None)
-        futures = [
-            log.append(
-                identity, features=part, ids=ids, stamps=stamps, predictions=part_out,
-                callers=callers, request_ids=requests,
-            )[1]
-            for _ in range(calls)
-        ]  # fmt: skip
+        log.append(
+            identity,
+            features=part,
+            ids=ids,
+            stamps=stamps,
+            predictions=part_out,
+            callers=callers,
+            request_ids=requests,
+        )[1].result(timeout=600)  # fmt: skip  (the segment is open: its set-up is not timed)
+        futures, spent, start = [], 0.0, time.perf_counter()
+        for _ in range(calls):
+            began = time.perf_counter()
+            futures.append(
+                log.append(
+                    identity, features=part, ids=ids, stamps=stamps, predictions=part_out,
+                    callers=callers, request_ids=requests,
+                )[1]
+            )  # fmt: skip
+            spent += time.perf_counter() - began
         for future in futures:
             future.result(timeout=600)
+        durable = time.perf_counter() - start
         log.close()
+    return spent, durable
 
 
 def table(result: dict[str, Any]) -> str:
@@ -253,15 +270,16 @@ def table(result: dict[str, Any]) -> str:
             )
         ),
         "",
-        "glassbox serve's per-request hashing (one segment's chain; extend = RunningChain.extend,"
-        " append = AuditLog.append: extend + the log line, durable):",
+        "glassbox serve's per-request hashing, one segment's chain: extend = RunningChain.extend;",
+        "append = AuditLog.append on the model thread (extend + the line handed to the writer);",
+        "durable = until every line is fdatasynced (the writer thread, this machine's disk):",
         f"{'micro-batch rows':>16s} {'extend us':>10s} {'extend/s':>11s} {'/cpu-s':>11s}"
-        f" {'append us':>10s} {'append/s':>11s} {'/cpu-s':>11s}",
+        f" {'append us':>10s} {'append/s':>11s} {'durable/s':>11s}",
     ]
     lines += [
         f"{m['rows']:16d} {m['us_per_call']:10.0f} {m['rows_per_s']:11,.0f}"
         f" {m['rows_per_cpu_s']:11,.0f} {m['append_us_per_call']:10.0f}"
-        f" {m['append_rows_per_s']:11,.0f} {m['append_rows_per_cpu_s']:11,.0f}"
+        f" {m['append_rows_per_s']:11,.0f} {m['durable_rows_per_s']:11,.0f}"
         for m in result["micro_batches"]
     ]
     largest = result["micro_batches"][-1]
@@ -272,7 +290,7 @@ def table(result: dict[str, Any]) -> str:
         value = largest[key] / 1e6
         verdict = "PASS" if largest[key] >= SERVE_TARGET else "FAIL"
         lines.append(
-            f"{verdict}  serve audit, {what} at {largest['rows']:,}-row micro-batches: "
+            f"{verdict}  serve audit, {what} (model thread) at {largest['rows']:,}-row batches: "
             f"{value:.2f} M pred/s (target >= {SERVE_TARGET / 1e6:g})"
         )
     return "\n".join(lines)

@@ -179,6 +179,7 @@ class Chunk:
     where: np.ndarray  # the buffer of each column
     longest: list[int] = field(default_factory=list)  # longest text per column
     offsets: np.ndarray | None = None  # prediction texts in bufs[PREDS]
+    json: memoryview | None = None  # those texts as JSON array elements, when asked
 
 
 def _padded(size: int, pad: int = PAD) -> np.ndarray:

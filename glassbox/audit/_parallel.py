@@ -29,6 +29,7 @@ from glassbox.audit._native import (
     kernel_plan,
     prepare,
 )
+from glassbox.audit._texts import json_array
 
 AHEAD = 3  # chunks prepared ahead of the chain (bounds memory)
 
@@ -128,6 +129,7 @@ class Chained:
     chain: np.ndarray
     root: str
     side: dict[str, Any]
+    preds_json: list[memoryview]  # per chunk, when asked: its prediction texts as JSON elements
 
 
 def chained(
@@ -138,23 +140,30 @@ def chained(
     side: Callable[[Plan], dict[str, Any]] | None = None,
     *,
     chunk_rows: int | None = None,
+    preds_json: bool = False,
 ) -> Chained:
     """Hash and link every row of ``plan``: the chain starts after ``genesis`` (or a previous
     batch's last link) at seq ``seq0``. Chunks of ``chunk_rows`` rows (default
     ``CHUNK_ROWS``) are prepared and hashed
     in two worker threads while this one links them in order (a batch of one chunk runs here
     alone). ``side`` builds other columns in a worker meanwhile (default: the table's ids,
-    checked unique, and event times)."""
+    checked unique, and event times). ``preds_json``: the workers also write each chunk's
+    prediction texts as JSON array elements (what a log line holds)."""
     n = plan.rows
     prev = np.frombuffer(genesis.encode("ascii"), np.uint8).copy()
     chain = np.empty(64 * n, np.uint8)
     preds: list[tuple[np.ndarray, np.ndarray]] = []
     hashes: list[np.ndarray] = []
+    pieces: list[memoryview] = []
     step = chunk_rows or CHUNK_ROWS
     bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
 
     def stage(lo: int, hi: int) -> Chunk:
-        return engine.records(plan, prepare(plan, lo, hi))
+        chunk = engine.records(plan, prepare(plan, lo, hi))
+        if preds_json:
+            assert chunk.offsets is not None
+            chunk.json = json_array(chunk.bufs[PREDS], chunk.offsets)[1:-1]
+        return chunk
 
     side = side or _columns
 
@@ -163,6 +172,8 @@ def chained(
         assert chunk.offsets is not None
         preds.append((chunk.bufs[PREDS], chunk.offsets))
         hashes.append(chunk.bufs[HASHES][: 64 * chunk.starts.shape[0]])
+        if chunk.json is not None:
+            pieces.append(chunk.json)
 
     if len(bounds) <= 1:  # a micro-batch: no threads
         for lo, hi in bounds:
@@ -174,7 +185,7 @@ def chained(
         _pipeline(workers, bounds, stage, collect)
         out = others.result()
     root = prev.tobytes().decode("ascii") if n else genesis
-    return Chained(preds, hashes, chain, root, out)
+    return Chained(preds, hashes, chain, root, out, pieces)
 
 
 def run(

@@ -189,13 +189,19 @@ def _native_texts(batch: _Columns, chain: RunningChain) -> Texts | None:
             batch.features, batch.ids, events, batch.predictions, chain.model.fingerprint
         )
         out = _parallel.chained(
-            plan, chain._native, chain.root, chain.count, lambda _: {}, chunk_rows=CHUNK_ROWS
+            plan,
+            chain._native,
+            chain.root,
+            chain.count,
+            lambda _: {},
+            chunk_rows=CHUNK_ROWS,
+            preds_json=True,
         )
     except Fallback:
         return None
     hashes = np.concatenate(out.hashes) if len(out.hashes) > 1 else out.hashes[0]
     return (
-        TextColumn.concat(out.preds),
+        TextColumn.concat(out.preds, out.preds_json),
         TextColumn.fixed(hashes, 64, plain=True),
         TextColumn.fixed(out.chain, 64, plain=True),
     )
@@ -252,6 +258,9 @@ def _iso_texts(micros: np.ndarray) -> TextColumn:
     first = np.ones(n, np.bool_)
     np.not_equal(micros[1:], micros[:-1], out=first[1:])
     runs = np.cumsum(first) - 1
+    table = _iso_table(micros[first]) if _engine.loaded() else None
+    if table is not None:
+        return TextColumn.fixed(table[runs].reshape(-1), ISO_BYTES, plain=True)
     texts = np.datetime_as_string(micros[first].view("datetime64[us]"), unit="us")
     if n == 0 or (np.char.str_len(texts) != ISO_BYTES - 6).any():  # years beyond 9999
         return TextColumn.of([t + "+00:00" for t in texts[runs].tolist()])
@@ -259,6 +268,20 @@ def _iso_texts(micros: np.ndarray) -> TextColumn:
     table[:, :-6] = texts.astype(f"S{ISO_BYTES - 6}").view(np.uint8).reshape(texts.size, -1)
     table[:, -6:] = np.frombuffer(b"+00:00", np.uint8)
     return TextColumn.fixed(table[runs].reshape(-1), ISO_BYTES, plain=True)
+
+
+def _iso_table(micros: np.ndarray) -> np.ndarray | None:
+    """The texts of UTC microseconds as rows of ``ISO_BYTES`` bytes, by the compiled loop;
+    None when one is outside years 1..9999."""
+    from glassbox.audit import _numtext
+
+    n = micros.size
+    buf = np.empty(n * ISO_BYTES + 64, np.uint8)
+    cells = (buf, np.empty(n, np.int64), np.empty(n, np.int64), np.zeros(n, np.bool_))
+    _numtext.timestamp_cells((micros, np.zeros(n, np.bool_)), False, cells, 0, ISO_BYTES)
+    if cells[3].any() or ((cells[2] - cells[1]) != ISO_BYTES).any():
+        return None
+    return buf[: n * ISO_BYTES].reshape(n, ISO_BYTES)
 
 
 def _id_texts(values: list[Any]) -> list[str]:

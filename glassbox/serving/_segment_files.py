@@ -68,18 +68,13 @@ def encode_rows(
     """The log line of records appended from ``seq`` on, in pieces (for one ``writev``): the
     bytes ``encode_line`` writes for the same ``WalLine``, the chain's texts written as JSON
     straight from their buffers."""
-    parts = [
-        _encode(rows.prediction_id),
-        rows.event_timestamp.json(),
-        rows.prediction.json(),
-        rows.record_hash.json(),
-        rows.chain_hash.json(),
-        _encode(callers),
-        _encode(requests),
-    ]
+    columns = (rows.event_timestamp, rows.prediction, rows.record_hash, rows.chain_hash)
+    parts: list[list[bytes | memoryview]] = [[_encode(rows.prediction_id)]]
+    parts += [column.json_pieces() for column in columns]
+    parts += [[_encode(callers)], [_encode(requests)]]
     pieces: list[bytes | memoryview] = [b"[" + str(seq).encode("ascii")]
     for part in parts:
-        pieces += [b",", part]
+        pieces += [b",", *part]
     return [*pieces, b"]\n"]
 
 
