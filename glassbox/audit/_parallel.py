@@ -59,10 +59,9 @@ class Engine:
 
     @staticmethod
     def _scratch(kplan: tuple[Any, ...]) -> np.ndarray:
-        from glassbox.audit import _kernels as k
-
-        longest = int(k.row_lengths(kplan, 20).max(initial=0))
-        return np.empty(longest + 8 * int(kplan[1].sum()) + PAD, np.uint8)
+        """Room for any row: every piece copies at most its whole words (a piece's text is
+        never longer), the previous link 64 bytes, the seq at most 20 digits."""
+        return np.empty(8 * int(kplan[1].sum()) + 64 + 20 + PAD, np.uint8)
 
     def records(self, plan: Plan, chunk: Chunk) -> Chunk:
         """Hash every record of the chunk; the hex hashes become its record_hash cells."""
