@@ -54,6 +54,7 @@ class WalLine(msgspec.Struct, array_like=True):
     req: list[str]
 
 
+FEW_ROWS = 64  # a line of fewer records is written from Python strings (cheaper below)
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(WalLine).decode
 
@@ -67,8 +68,11 @@ def encode_rows(
 ) -> list[bytes | memoryview]:
     """The log line of records appended from ``seq`` on, in pieces (for one ``writev``): the
     bytes ``encode_line`` writes for the same ``WalLine``, the chain's texts written as JSON
-    straight from their buffers."""
+    straight from their buffers (a batch of a few rows as Python strings, by msgspec)."""
     columns = (rows.event_timestamp, rows.prediction, rows.record_hash, rows.chain_hash)
+    if len(rows.prediction_id) < FEW_ROWS:
+        ts, pred, rh, ch = (column.tolist() for column in columns)
+        return [encode_line(WalLine(seq, rows.prediction_id, ts, pred, rh, ch, callers, requests))]
     parts: list[list[bytes | memoryview]] = [[_encode(rows.prediction_id)]]
     parts += [column.json_pieces() for column in columns]
     parts += [[_encode(callers)], [_encode(requests)]]

@@ -28,28 +28,29 @@ def micro_batch(n: int) -> tuple[dict[str, np.ndarray], list[str], np.ndarray, d
     return features, ids, stamps, outputs
 
 
+@pytest.mark.parametrize("rows", [5, 70])  # a few rows (Python strings), several chunks
 @pytest.mark.parametrize("engine", ["native", "python"])
 @pytest.mark.parametrize("key", [None, b"serving-key"])
 def test_a_log_line_is_the_bytes_encode_line_writes(
-    engine: str, key: bytes | None, monkeypatch: pytest.MonkeyPatch
+    rows: int, engine: str, key: bytes | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENGINE_ENV, engine)
     monkeypatch.setattr(_running, "CHUNK_ROWS", 16)  # several chunks: the worker threads
     chain = RunningChain("run/segment-000001", MODEL, key)
     chain.extend(*micro_batch(3))
-    rows = chain.extend(*micro_batch(70))
-    callers = [f'caller "{i % 4}"\x01' for i in range(70)]
-    requests = [f"req-{i // 5}-ü" for i in range(70)]
-    line = b"".join(encode_rows(3, rows, callers, requests))
+    got = chain.extend(*micro_batch(rows))
+    callers = [f'caller "{i % 4}"\x01' for i in range(rows)]
+    requests = [f"req-{i // 5}-ü" for i in range(rows)]
+    line = b"".join(encode_rows(3, got, callers, requests))
     texts = [
-        rows.prediction_id,
-        *(col.tolist() for col in (rows.event_timestamp, rows.prediction)),
-        *(col.tolist() for col in (rows.record_hash, rows.chain_hash)),
+        got.prediction_id,
+        *(col.tolist() for col in (got.event_timestamp, got.prediction)),
+        *(col.tolist() for col in (got.record_hash, got.chain_hash)),
     ]
     assert line == encode_line(WalLine(3, *texts, callers, requests))
     back = _decode(line[:-1])
-    assert rows_of([back]).chain_hash.tolist() == rows.chain_hash.tolist()
-    assert back.pred == rows.prediction.tolist() and back.caller == callers
+    assert rows_of([back]).chain_hash.tolist() == got.chain_hash.tolist()
+    assert back.pred == got.prediction.tolist() and back.caller == callers
 
 
 def test_an_empty_batch_writes_an_empty_line() -> None:
