@@ -22,6 +22,7 @@ from glassbox.drift import DriftCalculator, DriftThresholds
 
 if TYPE_CHECKING:
     from glassbox.drift import DriftResult, ReferenceProfile
+    from glassbox.serving._offload import Offload
     from glassbox.serving._settings import DriftWindowSettings
 
 _STATS = (
@@ -99,8 +100,10 @@ class DriftWindow:
         profile: ReferenceProfile,
         settings: DriftWindowSettings,
         thresholds: DriftThresholds | dict[str, Any] | None = None,
+        offload: Offload | None = None,
     ) -> None:
         self.settings = settings
+        self._offload = offload
         self.calculator = DriftCalculator.from_profile(
             profile, DriftThresholds.parse(thresholds), threads=1
         )
@@ -171,7 +174,11 @@ class DriftWindow:
             return last
         data, times, version = self._snapshot()
         rows = len(times)
-        result = self.calculator.calculate(pd.DataFrame(data)) if rows else None
+        result = None
+        if rows and self._offload is not None:
+            result = self._offload.call(_calculate, self.calculator, data)
+        elif rows:
+            result = self.calculator.calculate(pd.DataFrame(data))
         live = LiveDrift(
             result=result,
             rows=rows,
@@ -183,3 +190,10 @@ class DriftWindow:
         )
         self._last = live
         return live
+
+
+def _calculate(calculator: DriftCalculator, data: dict[str, np.ndarray]) -> DriftResult:
+    """The window's drift, in the background process (see ``glassbox.serving._offload``)."""
+    import pandas as pd
+
+    return calculator.calculate(pd.DataFrame(data))

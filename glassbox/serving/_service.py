@@ -34,6 +34,7 @@ from glassbox.serving._follow import AliasFollower
 from glassbox.serving._latency import LatencyWindow
 from glassbox.serving._metrics import ServingMetrics
 from glassbox.serving._model import ServedModel, VersionRef
+from glassbox.serving._offload import Offload
 from glassbox.serving._run import ServingRun
 from glassbox.serving._segment_files import ensure_dir
 from glassbox.serving._settings import ServingSettings
@@ -108,6 +109,7 @@ class Service:
         self.board: AlertBoard | None = None
         self.shadow: ShadowMode | None = None
         self.triggers: ServerTriggers | None = None
+        self.offload: Offload | None = None
         self.delivery_failure: str | None = None
         self.failure: str | None = None
         self.in_flight = 0
@@ -131,6 +133,7 @@ class Service:
 
         self._loop = asyncio.get_running_loop()
         try:
+            self.offload = _start_offload(self.settings)
             model = await asyncio.to_thread(load, self.prepared.ref, self.settings)
             await self._on_model_thread(self._set_threads)
             await self._on_model_thread(model.warm_up)
@@ -166,6 +169,7 @@ class Service:
             keep=settings.audit.keep_logged_segments,
             retry_seconds=settings.audit.upload_retry_seconds,
             on_logged=lambda _h, _n: self.metrics.segments(logged=1),
+            offload=self.offload,
         )
         self.audit_log = AuditLog(
             prepared.audit_dir,
@@ -176,7 +180,7 @@ class Service:
         )
         processor = BatchProcessor(self.audit_log, settings.faults, hooks=[self._drift_hook])
         self.batcher = MicroBatcher(processor, settings.batching, self.executor, self._on_durable)
-        self.tracing = Tracing(self.environ, {"glassbox.serving.run_id": run_id})
+        self.tracing = Tracing(self.environ, {"glassbox.serving.run_id": run_id}, self.offload)
         self.board = AlertBoard(f"{model.ref.name}/serving", _router(self.environ))
         self._use(model)
         self.uploader.mark_running()
@@ -205,7 +209,9 @@ class Service:
 
     def _use(self, model: ServedModel) -> None:
         self.model = model
-        self.drift = DriftWindow(model.profile, self.settings.drift, _drift_thresholds())
+        self.drift = DriftWindow(
+            model.profile, self.settings.drift, _drift_thresholds(), offload=self.offload
+        )
         self.metrics.set_model(
             model.ref.name, model.ref.version, model.ref.fingerprint, model.ref.alias
         )
@@ -354,6 +360,8 @@ class Service:
             status = "FINISHED" if drained and logged and self.failure is None else "FAILED"
             await asyncio.to_thread(self._finish, status, drained, logged, shadow_logged)
         self.executor.shutdown(wait=False)
+        if self.offload is not None:
+            await asyncio.to_thread(self.offload.close)
         os.close(self.prepared.lock_fd)
 
     def _finish(self, status: str, drained: bool, logged: bool, shadow_logged: bool) -> None:
@@ -366,6 +374,18 @@ class Service:
                 self.uploader.mark_ended()  # ended, with every segment logged
         except Exception as exc:
             log.warning("serving run not ended (%s); the next start on this volume ends it", exc)
+
+
+def _start_offload(settings: ServingSettings) -> Offload | None:
+    """The helper process for segment uploads and live drift (started now: its imports
+    overlap the model's loading)."""
+    if not settings.background_process:
+        return None
+    import mlflow
+
+    offload = Offload(mlflow.get_tracking_uri(), mlflow.get_registry_uri())
+    offload.start(("glassbox.audit", "glassbox.drift", "pyarrow.parquet"))
+    return offload
 
 
 def _freeze_heap() -> None:

@@ -164,6 +164,11 @@ class ServingSettings(_Section):
     summary_interval_seconds: float = Field(60.0, gt=0, description="run metrics every ...")
     drain_seconds: float = Field(25.0, gt=0, description="SIGTERM: time to finish requests")
     access_log: bool = Field(True, description="one JSON line per request on stdout")
+    background_process: bool = Field(
+        True,
+        description="log audit segments and compute live drift in a helper process (its own "
+        "GIL: requests never wait for that work); false: in threads of the server process",
+    )
     batching: BatchingSettings = BatchingSettings()
     requests: RequestSettings = RequestSettings()
     audit: AuditLogSettings = AuditLogSettings()

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from glassbox.serving._offload import Offload
 from glassbox.serving._segment_files import (
     CLOSED,
     LOGGED,
@@ -45,6 +46,7 @@ class Uploader(threading.Thread):
         keep: int,
         retry_seconds: float,
         on_logged: Callable[[SegmentHeader, int], None] | None = None,
+        offload: Offload | None = None,
     ) -> None:
         super().__init__(name="glassbox-audit-uploader", daemon=True)
         self.root = root
@@ -53,6 +55,7 @@ class Uploader(threading.Thread):
         self._keep = keep
         self._retry = retry_seconds
         self._on_logged = on_logged
+        self._offload = offload
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -119,25 +122,23 @@ class Uploader(threading.Thread):
         )
 
     def _log(self, folder: Path) -> bool:
-        from glassbox.audit import log_segment
-
         try:
-            header = SegmentHeader.read(folder)
-            table, manifest, problems = finalize(folder, self._key)
-            if problems:
-                log.error("audit: segment %s does not verify: %s", folder, problems[:3])
-                self.problems += problems[:10]
-            log_segment(header.run_id, header.index, table, manifest, extra=[folder / REQUESTS])
-            write_durably(folder / LOGGED, b"logged\n")
+            if self._offload is not None:
+                header, count, problems = self._offload.call(log_closed_segment, folder, self._key)
+            else:
+                header, count, problems = log_closed_segment(folder, self._key)
         except Exception as exc:  # MLflow unreachable, disk trouble: retried later
             self.failures += 1
             log.warning(
                 "audit: segment %s not logged yet (%s: %s)", folder, type(exc).__name__, exc
             )
             return False
+        if problems:
+            log.error("audit: segment %s does not verify: %s", folder, problems[:3])
+            self.problems += problems[:10]
         self.logged += 1
         if self._on_logged is not None:
-            self._on_logged(header, manifest.count)
+            self._on_logged(header, count)
         return True
 
     def _prune(self) -> None:
@@ -154,6 +155,18 @@ class Uploader(threading.Thread):
         self.join(timeout)
         done = self.drain()
         return done
+
+
+def log_closed_segment(folder: Path, key: bytes | None) -> tuple[SegmentHeader, int, list[str]]:
+    """Finalise a closed segment, log it to its run and mark it ``LOGGED``: (header, records,
+    problems ``verify_chain`` found). Runs in the background process when there is one."""
+    from glassbox.audit import log_segment
+
+    header = SegmentHeader.read(folder)
+    table, manifest, problems = finalize(folder, key)
+    log_segment(header.run_id, header.index, table, manifest, extra=[folder / REQUESTS])
+    write_durably(folder / LOGGED, b"logged\n")
+    return header, manifest.count, list(problems)
 
 
 def _end_dead_run(run_id: str) -> bool:

@@ -21,6 +21,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from glassbox.audit import canonical_record
+from tests._otlp import received_spans
 from tests.integration._pipeline import PipelineRun
 from tests.integration._serve import MODEL, copy_store, glassbox_cli, metric_value, start
 from tests.integration._serving_data import (
@@ -71,24 +72,18 @@ def _switch_under_load(server: Any, store: PipelineRun) -> dict[str, Any]:
     return {"version": new, "seen": seen}
 
 
-def _spans(receiver: HTTPServer) -> list[Any]:
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-        ExportTraceServiceRequest,
-    )
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"  # W3C's example
 
-    spans = []
-    for request, _ in receiver.log:
-        export = ExportTraceServiceRequest.FromString(request.get_data())
-        for resource in export.resource_spans:
-            for scope in resource.scope_spans:
-                spans.extend(scope.spans)
-    return spans
+
+def _spans(receiver: HTTPServer) -> list[Any]:
+    return [span for _, span in received_spans(receiver)]
 
 
 def _session(server: Any, store: PipelineRun, out: dict[str, Any]) -> None:
     with server.client() as c:
         out["one"] = c.post("/predict", json=good(0))
         out["many"] = c.post("/predict", json=[good(1) | {"id": 7}, good(2) | {"id": "b-2"}])
+        out["traced"] = c.post("/predict", json=good(4), headers={"traceparent": TRACEPARENT})
         out["metrics_before"] = c.get("/metrics").text
         out["bad"] = [
             (kind, status, must, c.request(method, path, headers=headers, content=body))
@@ -310,5 +305,12 @@ def test_each_request_has_a_span_and_a_log_line_with_the_same_ids(session: dict[
     assert [v.string_value for v in attrs["glassbox.audit_hashes"].array_value.values] == [digest]
     assert attrs["glassbox.model_version"].string_value == "1"
     assert attrs["glassbox.batch_size"].int_value >= 1
+    # a caller's W3C traceparent makes the request's span its child
+    traced = session["traced"].json()["predictions"][0]["id"]
+    (line,) = [e for e in session["access"] if traced in e.get("prediction_ids", [])]
+    assert line["trace_id"] == TRACEPARENT.split("-")[1]
+    (span,) = [s for s in session["spans"] if s.span_id.hex() == line["span_id"]]
+    assert span.trace_id.hex() == TRACEPARENT.split("-")[1]
+    assert span.parent_span_id.hex() == TRACEPARENT.split("-")[2]
     bad_lines = [e for e in session["access"] if e.get("status", 200) >= 400]
     assert len(bad_lines) >= 15 and all(e["error"]["code"] for e in bad_lines)
