@@ -39,6 +39,7 @@ from glassbox.audit._segments import (
     segment_batch_id,
 )
 from glassbox.audit._store import load_audit_tables, log_audit
+from glassbox.audit._texts import TextColumn
 from glassbox.audit._verify import ChainProblem, ChainReport, verify_chain
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "ModelIdentity",
     "RunningChain",
     "ScoredFileReport",
+    "TextColumn",
     "build_audit",
     "canonical_record",
     "decode_prediction",

@@ -9,7 +9,6 @@ Every text is the reference encoder's, byte for byte.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +50,7 @@ class Column:
     width: int = 32  # bytes per numeric cell (a float/int text is at most 24)
     blob: bytes = b""
     bounds: np.ndarray | None = None
+    bare: bool = False  # strings whose cells are the texts unquoted (the template quotes them)
 
     def dictionary(self, lo: int, hi: int) -> tuple[np.ndarray, list[bytes]]:
         """Codes of rows lo..hi and the texts they index."""
@@ -151,19 +151,18 @@ def column(series: pd.Series, where: str) -> Column:
     return Column("object", where, series=series)
 
 
-_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
-
-
 def quoted_column(texts: list[str], where: str) -> Column:
-    """Strings as their quoted JSON texts (ids given as strings): one join, no object per
-    row, when no text needs escaping and all are ASCII; the reference ``quote`` otherwise."""
+    """Strings as their quoted JSON texts (ids given as strings): when all are ASCII and none
+    needs escaping, the texts themselves in one blob (``bare``: the template adds the quotes),
+    no object per row; the reference ``quote`` of each otherwise."""
     joined = "".join(texts)
-    if not joined.isascii() or _ESCAPED.search(joined):
+    blob = joined.encode("ascii") if joined.isascii() else b""
+    raw = np.frombuffer(blob, np.uint8)
+    if len(blob) != len(joined) or ((raw < 32) | (raw == 34) | (raw == 92)).any():
         return texts_column([quote(t) for t in texts], where, texts)
     bounds = np.zeros(len(texts) + 1, np.int64)
-    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 2, out=bounds[1:])
-    blob = ('"' + '""'.join(texts) + '"').encode("ascii") if texts else b""
-    return Column("joined", where, blob=blob, bounds=bounds, labels=texts)
+    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)), out=bounds[1:])
+    return Column("joined", where, blob=blob, bounds=bounds, labels=texts, bare=True)
 
 
 def float_column(values: np.ndarray, where: str) -> Column:

@@ -158,3 +158,8 @@ def use_native(rows: int, smallest: int = 0) -> bool:
             raise AuditError(f"{ENGINE_ENV}=native but the native engine is off: {_status}")
         return _status == "ready"
     return False
+
+
+def loaded() -> bool:
+    """Whether the native engine is loaded and passed its self-test in this process."""
+    return _status == "ready"

@@ -18,6 +18,7 @@ import pandas as pd
 from glassbox.audit import _cells as cells
 from glassbox.audit._cells import NUMERIC, Column, Fallback
 from glassbox.audit._encoding import ENCODING_VERSION, check_mapping_columns, quote
+from glassbox.audit._texts import TextColumn
 
 CHUNK_ROWS = 65_536
 TS, PID, PRED, RH = 0, 1, 2, 3  # fixed column slots; features and prediction parts follow
@@ -89,19 +90,28 @@ def plan(
 def columns_plan(
     features: dict[str, np.ndarray],
     ids: list[str],
-    micros: np.ndarray,
+    stamps: np.ndarray | TextColumn,
     predictions: dict[str, np.ndarray],
     fingerprint: str,
 ) -> Plan:
     """The plan of a batch given as columns (``RunningChain.extend``): ids already as their
-    texts, event times as int64 UTC microseconds, predictions as a mapping {name: values}."""
+    texts, event times as int64 UTC microseconds or as their canonical texts, predictions as a
+    mapping {name: values}."""
     where = "prediction_id"
     id_col = cells.quoted_column(ids, where)
-    events = Column("event", "event timestamps", values=micros, missing=np.zeros(len(ids), bool))
+    events = _event_column(stamps, len(ids))
     feats = [_array_column(v, f"features column '{c}'") for c, v in features.items()]
     parts = [_array_column(v, f"predictions column '{c}'") for c, v in predictions.items()]
     keys = (id_col, events, where, len(ids))
     return _plan_of(keys, (list(features), feats), (list(predictions), parts), fingerprint)
+
+
+def _event_column(stamps: np.ndarray | TextColumn, rows: int) -> Column:
+    where = "event timestamps"
+    if isinstance(stamps, TextColumn):
+        blob = stamps.data.tobytes()
+        return Column("joined", where, blob=blob, bounds=stamps.offsets - stamps.offsets[0])
+    return Column("event", where, values=stamps, missing=np.zeros(rows, bool))
 
 
 def _array_column(values: np.ndarray, where: str) -> Column:
@@ -131,7 +141,7 @@ def _plan_of(
     columns = [events, ids, Column("assembled", "predictions"), Column("hashes", "record_hash")]
     columns += feats + parts
     lits: list[bytes] = []
-    q = '"' if ids.kind == "int" else ""  # integer ids are digits: the template quotes them
+    q = '"' if ids.kind == "int" or ids.bare else ""  # digits / bare texts: quoted here
     record = _Template(lits).text('{"event_timestamp":"').col(TS).text('","features":')
     record.mapping(names, 4).text(',"model_fingerprint":' + quote(fingerprint))
     record.text(',"prediction":').col(PRED).text(',"prediction_id":' + q).col(PID)
@@ -169,6 +179,7 @@ class Chunk:
     where: np.ndarray  # the buffer of each column
     longest: list[int] = field(default_factory=list)  # longest text per column
     offsets: np.ndarray | None = None  # prediction texts in bufs[PREDS]
+    json: memoryview | None = None  # those texts as JSON array elements, when asked
 
 
 def _padded(size: int, pad: int = PAD) -> np.ndarray:

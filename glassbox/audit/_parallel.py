@@ -4,8 +4,11 @@ and the audit table's columns built alongside."""
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,7 @@ from glassbox.audit._native import (
     kernel_plan,
     prepare,
 )
+from glassbox.audit._texts import json_array
 
 AHEAD = 3  # chunks prepared ahead of the chain (bounds memory)
 
@@ -55,10 +59,9 @@ class Engine:
 
     @staticmethod
     def _scratch(kplan: tuple[Any, ...]) -> np.ndarray:
-        from glassbox.audit import _kernels as k
-
-        longest = int(k.row_lengths(kplan, 20).max(initial=0))
-        return np.empty(longest + 8 * int(kplan[1].sum()) + PAD, np.uint8)
+        """Room for any row: every piece copies at most its whole words (a piece's text is
+        never longer), the previous link 64 bytes, the seq at most 20 digits."""
+        return np.empty(8 * int(kplan[1].sum()) + 64 + 20 + PAD, np.uint8)
 
     def records(self, plan: Plan, chunk: Chunk) -> Chunk:
         """Hash every record of the chunk; the hex hashes become its record_hash cells."""
@@ -114,6 +117,76 @@ def _columns(plan: Plan) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class Chained:
+    """The native engine's output over a batch, as buffers: per chunk the prediction texts
+    (data, offsets) and the hex record hashes (64 bytes a row); the hex chain links of every
+    row; the last link; and what ``side`` built."""
+
+    preds: list[tuple[np.ndarray, np.ndarray]]
+    hashes: list[np.ndarray]
+    chain: np.ndarray
+    root: str
+    side: dict[str, Any]
+    preds_json: list[memoryview]  # per chunk, when asked: its prediction texts as JSON elements
+
+
+def chained(
+    plan: Plan,
+    engine: Engine,
+    genesis: str,
+    seq0: int = 0,
+    side: Callable[[Plan], dict[str, Any]] | None = None,
+    *,
+    chunk_rows: int | None = None,
+    preds_json: bool = False,
+) -> Chained:
+    """Hash and link every row of ``plan``: the chain starts after ``genesis`` (or a previous
+    batch's last link) at seq ``seq0``. Chunks of ``chunk_rows`` rows (default
+    ``CHUNK_ROWS``) are prepared and hashed
+    in two worker threads while this one links them in order (a batch of one chunk runs here
+    alone). ``side`` builds other columns in a worker meanwhile (default: the table's ids,
+    checked unique, and event times). ``preds_json``: the workers also write each chunk's
+    prediction texts as JSON array elements (what a log line holds)."""
+    n = plan.rows
+    prev = np.frombuffer(genesis.encode("ascii"), np.uint8).copy()
+    chain = np.empty(64 * n, np.uint8)
+    preds: list[tuple[np.ndarray, np.ndarray]] = []
+    hashes: list[np.ndarray] = []
+    pieces: list[memoryview] = []
+    step = chunk_rows or CHUNK_ROWS
+    bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+
+    def stage(lo: int, hi: int) -> Chunk:
+        chunk = engine.records(plan, prepare(plan, lo, hi))
+        if preds_json:
+            assert chunk.offsets is not None
+            chunk.json = json_array(chunk.bufs[PREDS], chunk.offsets)[1:-1]
+        return chunk
+
+    side = side or _columns
+
+    def collect(chunk: Chunk) -> None:
+        engine.chain(plan, chunk, (prev, seq0), chain)
+        assert chunk.offsets is not None
+        preds.append((chunk.bufs[PREDS], chunk.offsets))
+        hashes.append(chunk.bufs[HASHES][: 64 * chunk.starts.shape[0]])
+        if chunk.json is not None:
+            pieces.append(chunk.json)
+
+    if len(bounds) <= 1:  # a micro-batch: no threads
+        for lo, hi in bounds:
+            collect(stage(lo, hi))
+        out = side(plan)
+    else:
+        workers = pool()
+        others: Future[dict[str, Any]] = workers.submit(side, plan)
+        _pipeline(workers, bounds, stage, collect)
+        out = others.result()
+    root = prev.tobytes().decode("ascii") if n else genesis
+    return Chained(preds, hashes, chain, root, out, pieces)
+
+
 def run(
     plan: Plan,
     engine: Engine,
@@ -121,43 +194,35 @@ def run(
     seq0: int = 0,
     side: Callable[[Plan], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Every column of the audit table (arrow strings or arrays) and ``root``: the chain
-    starts after ``genesis`` (or a previous batch's last link) at seq ``seq0``. ``side``
-    builds the other columns (default: the table's ids, checked unique, and event times)."""
+    """Every column of the audit table (arrow strings or arrays) and ``root`` (see
+    ``chained``)."""
     import pyarrow as pa
 
-    n = plan.rows
-    prev = np.frombuffer(genesis.encode("ascii"), np.uint8).copy()
-    chain = np.empty(64 * n, np.uint8)
-    preds: list[Any] = []
-    hashes: list[Any] = []
-    bounds = [(lo, min(lo + CHUNK_ROWS, n)) for lo in range(0, n, CHUNK_ROWS)]
-
-    def stage(lo: int, hi: int) -> Chunk:
-        return engine.records(plan, prepare(plan, lo, hi))
-
-    side = side or _columns
-
-    def collect(chunk: Chunk) -> None:
-        engine.chain(plan, chunk, (prev, seq0), chain)
-        assert chunk.offsets is not None
-        preds.append(_strings(chunk.bufs[PREDS], chunk.offsets))
-        hashes.append(_hexes(chunk.bufs[HASHES], chunk.starts.shape[0]))
-
-    if len(bounds) <= 1:  # a micro-batch: no threads
-        for lo, hi in bounds:
-            collect(stage(lo, hi))
-        out = side(plan)
-    else:
-        with ThreadPoolExecutor(2, thread_name_prefix="glassbox-audit") as pool:
-            others: Future[dict[str, Any]] = pool.submit(side, plan)
-            _pipeline(pool, bounds, stage, collect)
-            out = others.result()
-    out["prediction"] = pa.chunked_array(preds, pa.large_string())
-    out["record_hash"] = pa.chunked_array(hashes, pa.large_string())
-    out["chain_hash"] = _hexes(chain, n)
-    out["root"] = prev.tobytes().decode("ascii") if n else genesis
+    done = chained(plan, engine, genesis, seq0, side)
+    out = done.side
+    out["prediction"] = pa.chunked_array(
+        [_strings(data, offsets) for data, offsets in done.preds], pa.large_string()
+    )
+    out["record_hash"] = pa.chunked_array(
+        [_hexes(h, h.size // 64) for h in done.hashes], pa.large_string()
+    )
+    out["chain_hash"] = _hexes(done.chain, plan.rows)
+    out["root"] = done.root
     return out
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> ThreadPoolExecutor:
+    """The process's two audit worker threads (made on first use; again in a forked child,
+    which has none of its parent's threads)."""
+    global _pool  # noqa: PLW0603  (one pool per process)
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(2, thread_name_prefix="glassbox-audit"))
+        return _pool[1]
 
 
 def _pipeline(

@@ -34,7 +34,11 @@ from glassbox.audit._encoding import (
 from glassbox.audit._errors import AuditError
 from glassbox.audit._hashing import Hasher
 from glassbox.audit._manifest import AuditManifest, ModelIdentity
+from glassbox.audit._texts import TextColumn
 
+CHUNK_ROWS = 8192  # rows per chunk of a micro-batch: two chunks or more are hashed in two
+# worker threads while this thread links them (measured with bench/audit.py: 4k-16k rows per
+# chunk all reach the same speed on 65k-row batches; 8k leaves a 16k-row batch two chunks)
 NATIVE_MIN_ROWS = 64  # below, the native engine's set-up per call costs more than the
 # reference engine's whole batch (CPU per call, measured: 1 row 0.5 vs 0.16 ms; 64 rows 0.55
 # vs 0.7 ms); GLASSBOX_AUDIT_ENGINE=native takes it for every batch
@@ -42,14 +46,15 @@ NATIVE_MIN_ROWS = 64  # below, the native engine's set-up per call costs more th
 
 @dataclass(frozen=True)
 class ChainRows:
-    """The visible fields of appended records, as the audit table and the log store them."""
+    """The visible fields of appended records, as the audit table and the log store them (the
+    texts as ``TextColumn``s: UTF-8 buffers, a Python string per row only when asked)."""
 
     seq: np.ndarray
     prediction_id: list[str]
-    event_timestamp: list[str]  # canonical ISO UTC text
-    prediction: list[str]  # canonical JSON text
-    record_hash: list[str]
-    chain_hash: list[str]
+    event_timestamp: TextColumn  # canonical ISO UTC text
+    prediction: TextColumn  # canonical JSON text
+    record_hash: TextColumn
+    chain_hash: TextColumn
 
 
 class RunningChain:
@@ -108,7 +113,8 @@ class RunningChain:
         self.root = prev
         self.count += len(ids)
         seq = np.arange(start, self.count, dtype=np.int64)
-        return ChainRows(seq, ids, stamps, preds, hashes, links)
+        texts = (TextColumn.of(t) for t in (stamps, preds, hashes, links))
+        return ChainRows(seq, ids, *texts)
 
     def extend(
         self,
@@ -139,7 +145,7 @@ class RunningChain:
         built = _native_texts(batch, self) if native else None
         preds, hashes, links = built or _reference(batch, self)
         start = self.count
-        self.root = links[-1] if links else self.root
+        self.root = links[-1] if n else self.root
         self.count += n
         seq = np.arange(start, self.count, dtype=np.int64)
         return ChainRows(seq, ids, stamps, preds, hashes, links)
@@ -163,11 +169,11 @@ class _Columns:
     features: dict[str, np.ndarray]
     ids: list[str]
     micros: np.ndarray  # int64 UTC microseconds
-    stamps: list[str]
+    stamps: TextColumn
     predictions: dict[str, np.ndarray]
 
 
-Texts = tuple[list[str], list[str], list[str]]  # predictions, record hashes, chain links
+Texts = tuple[TextColumn, TextColumn, TextColumn]  # predictions, record hashes, chain links
 
 
 def _native_texts(batch: _Columns, chain: RunningChain) -> Texts | None:
@@ -178,17 +184,34 @@ def _native_texts(batch: _Columns, chain: RunningChain) -> Texts | None:
     try:
         if chain._native is None:
             chain._native = _parallel.Engine(chain._hasher._key)
+        events = batch.stamps if _uniform(batch.stamps) else batch.micros
         plan = _native.columns_plan(
-            batch.features, batch.ids, batch.micros, batch.predictions, chain.model.fingerprint
+            batch.features, batch.ids, events, batch.predictions, chain.model.fingerprint
         )
-        out = _parallel.run(plan, chain._native, chain.root, chain.count, side=lambda _: {})
+        out = _parallel.chained(
+            plan,
+            chain._native,
+            chain.root,
+            chain.count,
+            lambda _: {},
+            chunk_rows=CHUNK_ROWS,
+            preds_json=True,
+        )
     except Fallback:
         return None
+    hashes = np.concatenate(out.hashes) if len(out.hashes) > 1 else out.hashes[0]
     return (
-        out["prediction"].to_pylist(),
-        out["record_hash"].to_pylist(),
-        out["chain_hash"].to_pylist(),
+        TextColumn.concat(out.preds, out.preds_json),
+        TextColumn.fixed(hashes, 64, plain=True),
+        TextColumn.fixed(out.chain, 64, plain=True),
     )
+
+
+def _uniform(stamps: TextColumn) -> bool:
+    """Whether every event time is a 32-byte text: the native engine copies them as they are;
+    others (years beyond 9999 or before 0) it formats itself, leaving those outside 1..9999
+    to the reference engine."""
+    return bool((np.diff(stamps.offsets) == ISO_BYTES).all())
 
 
 def _reference(batch: _Columns, chain: RunningChain) -> Texts:
@@ -196,18 +219,19 @@ def _reference(batch: _Columns, chain: RunningChain) -> Texts:
     n = len(batch.ids)
     feats = _mapping_rows(batch.features, "features", n)
     preds = _mapping_rows(batch.predictions, "predictions", n)
+    stamps = batch.stamps.tolist()
     fingerprint = chain.model.fingerprint
     records = [
         utf8(record_text(ts, f, fingerprint, p, pid), f"prediction id {pid!r}")
-        for ts, f, p, pid in zip(batch.stamps, feats, preds, batch.ids, strict=True)
+        for ts, f, p, pid in zip(stamps, feats, preds, batch.ids, strict=True)
     ]
     hashes = chain._hasher.hex_many(records)
     links: list[str] = []
     prev = chain.root
-    for offset, fields in enumerate(zip(hashes, batch.ids, batch.stamps, preds, strict=True)):
+    for offset, fields in enumerate(zip(hashes, batch.ids, stamps, preds, strict=True)):
         prev = link(chain._hasher, prev, chain.count + offset, LinkFields(*fields))
         links.append(prev)
-    return preds, hashes, links
+    return TextColumn.of(preds), TextColumn.of(hashes), TextColumn.of(links)
 
 
 def _micros(stamps: np.ndarray) -> np.ndarray:
@@ -221,12 +245,43 @@ def _micros(stamps: np.ndarray) -> np.ndarray:
     return micro.view(np.int64)
 
 
-def _iso_texts(micros: np.ndarray) -> list[str]:
-    """``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` of UTC microseconds (each distinct one formatted
-    once: a server's batch holds one time per request)."""
-    distinct, rows = np.unique(micros, return_inverse=True)
-    texts = np.datetime_as_string(distinct.view("datetime64[us]"), unit="us").tolist()
-    return np.array([t + "+00:00" for t in texts], dtype=object)[rows].tolist()
+ISO_BYTES = 32  # YYYY-MM-DDTHH:MM:SS.ffffff+00:00
+
+
+def _iso_texts(micros: np.ndarray) -> TextColumn:
+    """``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` of UTC microseconds (each run of equal times
+    formatted once: a server's batch holds one time per request)."""
+    n = micros.size
+    if n < NATIVE_MIN_ROWS:  # a few rows: Python strings (the reference engine takes them)
+        texts = np.datetime_as_string(micros.view("datetime64[us]"), unit="us").tolist()
+        return TextColumn.of([t + "+00:00" for t in texts])
+    first = np.ones(n, np.bool_)
+    np.not_equal(micros[1:], micros[:-1], out=first[1:])
+    runs = np.cumsum(first) - 1
+    table = _iso_table(micros[first]) if _engine.loaded() else None
+    if table is not None:
+        return TextColumn.fixed(table[runs].reshape(-1), ISO_BYTES, plain=True)
+    texts = np.datetime_as_string(micros[first].view("datetime64[us]"), unit="us")
+    if n == 0 or (np.char.str_len(texts) != ISO_BYTES - 6).any():  # years beyond 9999
+        return TextColumn.of([t + "+00:00" for t in texts[runs].tolist()])
+    table = np.empty((texts.size, ISO_BYTES), np.uint8)
+    table[:, :-6] = texts.astype(f"S{ISO_BYTES - 6}").view(np.uint8).reshape(texts.size, -1)
+    table[:, -6:] = np.frombuffer(b"+00:00", np.uint8)
+    return TextColumn.fixed(table[runs].reshape(-1), ISO_BYTES, plain=True)
+
+
+def _iso_table(micros: np.ndarray) -> np.ndarray | None:
+    """The texts of UTC microseconds as rows of ``ISO_BYTES`` bytes, by the compiled loop;
+    None when one is outside years 1..9999."""
+    from glassbox.audit import _numtext
+
+    n = micros.size
+    buf = np.empty(n * ISO_BYTES + 64, np.uint8)
+    cells = (buf, np.empty(n, np.int64), np.empty(n, np.int64), np.zeros(n, np.bool_))
+    _numtext.timestamp_cells((micros, np.zeros(n, np.bool_)), False, cells, 0, ISO_BYTES)
+    if cells[3].any() or ((cells[2] - cells[1]) != ISO_BYTES).any():
+        return None
+    return buf[: n * ISO_BYTES].reshape(n, ISO_BYTES)
 
 
 def _id_texts(values: list[Any]) -> list[str]:
@@ -285,15 +340,16 @@ def _mapping_rows(columns: dict[str, np.ndarray], what: str, n: int) -> list[str
 
 def table_of(rows: ChainRows, model: ModelIdentity, hash_alg: str) -> pd.DataFrame:
     """The audit table (exactly ``TABLE_COLUMNS``) of records read back from a log."""
-    parsed = pd.to_datetime(pd.Series(rows.event_timestamp, dtype=object), format="ISO8601")
+    stamps = pd.Series(rows.event_timestamp.tolist(), dtype=object)
+    parsed = pd.to_datetime(stamps, format="ISO8601")
     return pd.DataFrame(
         {
             "seq": np.asarray(rows.seq, dtype=np.int64),
             "prediction_id": pd.Series(rows.prediction_id, dtype=object),
             "event_timestamp": parsed.dt.tz_convert("UTC").astype("datetime64[us, UTC]"),
-            "prediction": pd.Series(rows.prediction, dtype=object),
-            "record_hash": pd.Series(rows.record_hash, dtype=object),
-            "chain_hash": pd.Series(rows.chain_hash, dtype=object),
+            "prediction": pd.Series(rows.prediction.tolist(), dtype=object),
+            "record_hash": pd.Series(rows.record_hash.tolist(), dtype=object),
+            "chain_hash": pd.Series(rows.chain_hash.tolist(), dtype=object),
             "model_name": model.name,
             "model_version": model.version,
             "model_fingerprint": model.fingerprint,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from glassbox.audit import AuditError
+from glassbox.audit import AuditError, TextColumn
 from glassbox.serving._errors import AUDIT_ERROR, MODEL_ERROR, RequestError
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class BatchProcessor:
         proba: np.ndarray,
         label: np.ndarray,
         jobs: list[Job],
-    ) -> tuple[list[str], tuple[Future[float], ...]]:
+    ) -> tuple[TextColumn, tuple[Future[float], ...]]:
         """Hash every record (glassbox.audit's canonical encoding), link it onto the segment's
         chain and queue the batch's log line; (record hashes, futures of durability)."""
         ids = [text for job in jobs for text in job.records.id_texts]

@@ -27,7 +27,14 @@ from typing import Any
 
 import msgspec
 
-from glassbox.audit import AuditManifest, ChainRows, ModelIdentity, table_of, verify_chain
+from glassbox.audit import (
+    AuditManifest,
+    ChainRows,
+    ModelIdentity,
+    TextColumn,
+    table_of,
+    verify_chain,
+)
 from glassbox.serving._errors import ServingError
 
 HEADER, WAL, CLOSED, LOGGED = "header.json", "wal.jsonl", "CLOSED", "LOGGED"
@@ -47,12 +54,32 @@ class WalLine(msgspec.Struct, array_like=True):
     req: list[str]
 
 
+FEW_ROWS = 64  # a line of fewer records is written from Python strings (cheaper below)
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(WalLine).decode
 
 
 def encode_line(line: WalLine) -> bytes:
     return _encode(line) + b"\n"
+
+
+def encode_rows(
+    seq: int, rows: ChainRows, callers: list[str], requests: list[str]
+) -> list[bytes | memoryview]:
+    """The log line of records appended from ``seq`` on, in pieces (for one ``writev``): the
+    bytes ``encode_line`` writes for the same ``WalLine``, the chain's texts written as JSON
+    straight from their buffers (a batch of a few rows as Python strings, by msgspec)."""
+    columns = (rows.event_timestamp, rows.prediction, rows.record_hash, rows.chain_hash)
+    if len(rows.prediction_id) < FEW_ROWS:
+        ts, pred, rh, ch = (column.tolist() for column in columns)
+        return [encode_line(WalLine(seq, rows.prediction_id, ts, pred, rh, ch, callers, requests))]
+    parts: list[list[bytes | memoryview]] = [[_encode(rows.prediction_id)]]
+    parts += [column.json_pieces() for column in columns]
+    parts += [[_encode(callers)], [_encode(requests)]]
+    pieces: list[bytes | memoryview] = [b"[" + str(seq).encode("ascii")]
+    for part in parts:
+        pieces += [b",", *part]
+    return [*pieces, b"]\n"]
 
 
 @dataclass(frozen=True)
@@ -182,9 +209,8 @@ def rows_of(lines: list[WalLine]) -> ChainRows:
         return [v for line in lines for v in getattr(line, name)]
 
     ids = cat("ids")
-    return ChainRows(
-        np.arange(len(ids), dtype=np.int64), ids, cat("ts"), cat("pred"), cat("rh"), cat("ch")
-    )
+    texts = (TextColumn.of(cat(name)) for name in ("ts", "pred", "rh", "ch"))
+    return ChainRows(np.arange(len(ids), dtype=np.int64), ids, *texts)
 
 
 def finalize(folder: Path, key: bytes | None) -> tuple[Any, AuditManifest, list[str]]:

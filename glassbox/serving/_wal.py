@@ -1,10 +1,11 @@
 """The online audit log: a running chain per segment, written ahead with group commit.
 
 ``AuditLog.append`` (called by the one thread that runs the model) links a micro-batch's audit
-table onto the current segment's chain and hands its log line to the writer thread; it returns a
-future that completes once the line is durable. The writer takes every line queued while it was
-busy, writes them with one ``write`` and makes them durable with one ``fdatasync``: a group
-commit, so the cost of the disk flush is shared by every request that arrived meanwhile.
+table onto the current segment's chain and hands its log line (in pieces, one ``writev``) to the
+writer thread; it returns a future that completes once the line is durable. The writer takes
+every line queued while it was busy, writes them and makes them durable with one
+``fdatasync``: a group commit, so the cost of the disk flush is shared by every request that
+arrived meanwhile.
 
 Segments rotate when they reach ``segment_max_records`` records or ``segment_max_seconds`` of
 age, when the model changes (a segment holds one model) and at shutdown; a closed segment goes
@@ -25,14 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from glassbox.audit import AuditError, ModelIdentity, RunningChain, segment_batch_id
+from glassbox.audit import AuditError, ModelIdentity, RunningChain, TextColumn, segment_batch_id
 from glassbox.serving._segment_files import (
     CLOSED,
     HEADER,
     WAL,
     SegmentHeader,
-    WalLine,
-    encode_line,
+    encode_rows,
     ensure_dir,
     fsync_dir,
     segment_dir,
@@ -56,7 +56,7 @@ class _Open:
 @dataclass
 class _Write:
     folder: Path
-    data: bytes
+    data: list[bytes | memoryview]  # one line in pieces, written by one writev
     future: Future[float]
     timing: list[float] = field(default_factory=list)
 
@@ -129,13 +129,14 @@ class _Writer(threading.Thread):
             item.future.set_exception(AuditWriteError(f"segment {item.folder.name} is not open"))
             return
         try:
-            written = os.write(self._fd, item.data)
-            if written != len(item.data):
-                raise OSError(f"short write ({written} of {len(item.data)} bytes)")
+            size = sum(len(piece) for piece in item.data)
+            written = os.writev(self._fd, item.data)
+            if written != size:
+                raise OSError(f"short write ({written} of {size} bytes)")
         except OSError as exc:
             self._fail([*pending, item], f"write failed: {exc}", truncate=True)
             return
-        self._good += len(item.data)
+        self._good += size
         pending.append(item)
 
     def _sync(self, pending: list[_Write]) -> None:
@@ -267,8 +268,9 @@ class AuditLog:
         predictions: dict[str, np.ndarray],
         callers: list[str],
         request_ids: list[str],
-    ) -> tuple[list[str], Future[float]]:
-        """Hash and link a micro-batch onto the chain; (record hashes, durable future)."""
+    ) -> tuple[TextColumn, Future[float]]:
+        """Hash and link a micro-batch onto the chain; (record hashes, durable future). The
+        hashes stay in one buffer: ``hashes[start:end]`` gives a request's as strings."""
         self._rotate_if_needed(model, tuple(features), len(ids))
         assert self._chain is not None
         assert self._folder is not None
@@ -277,18 +279,10 @@ class AuditLog:
         except AuditError:
             self.close_segment()  # the chain may be half-extended: start a new segment
             raise
-        line = WalLine(
-            int(rows.seq[0]) if len(rows.seq) else self._chain.count,
-            rows.prediction_id,
-            rows.event_timestamp,
-            rows.prediction,
-            rows.record_hash,
-            rows.chain_hash,
-            callers,
-            request_ids,
-        )
+        seq = int(rows.seq[0]) if len(rows.seq) else self._chain.count
+        line = encode_rows(seq, rows, callers, request_ids)
         future: Future[float] = Future()
-        self._writer.put(_Write(self._folder, encode_line(line), future))
+        self._writer.put(_Write(self._folder, line, future))
         return rows.record_hash, future
 
     def tick(self) -> None:

@@ -17,7 +17,9 @@ from glassbox.audit import (
     ChainRows,
     ModelIdentity,
     RunningChain,
+    TextColumn,
     _parallel,
+    _running,
     build_audit,
     table_of,
     verify_chain,
@@ -81,9 +83,10 @@ def reference_hashes(
 def concat(parts: list[ChainRows]) -> ChainRows:
     return ChainRows(
         np.concatenate([p.seq for p in parts]),
+        [value for p in parts for value in p.prediction_id],
         *(
-            [value for p in parts for value in getattr(p, f)]
-            for f in ("prediction_id", "event_timestamp", "prediction", "record_hash", "chain_hash")
+            TextColumn.of([value for p in parts for value in getattr(p, f)])
+            for f in ("event_timestamp", "prediction", "record_hash", "chain_hash")
         ),
     )
 
@@ -93,7 +96,7 @@ def test_extend_hashes_every_record_exactly_as_build_audit(key: bytes | None) ->
     cols, ids = columns(25), [f"p{i}" for i in range(25)]
     chain = RunningChain("run/segment-000001", MODEL, key)
     rows = chain.extend(cols, ids, stamps(25), outputs(25))
-    assert rows.record_hash == reference_hashes(cols, ids, stamps(25), outputs(25), key)
+    assert rows.record_hash.tolist() == reference_hashes(cols, ids, stamps(25), outputs(25), key)
     assert rows.seq.tolist() == list(range(25))
 
 
@@ -101,8 +104,8 @@ def test_extend_takes_the_chosen_engine(engine: str, monkeypatch: pytest.MonkeyP
     """With GLASSBOX_AUDIT_ENGINE=native the compiled loops hash (what glassbox serve uses
     after warm_up); with python they are never called."""
     calls = []
-    real = _parallel.run
-    monkeypatch.setattr(_parallel, "run", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = _parallel.chained
+    monkeypatch.setattr(_parallel, "chained", lambda *a, **k: calls.append(1) or real(*a, **k))
     chain = RunningChain("seg", MODEL)
     chain.extend(columns(3), ["a", "b", "c"], stamps(3), outputs(3))
     chain.extend(columns(2), ["d", "e"], stamps(2), outputs(2))
@@ -111,16 +114,16 @@ def test_extend_takes_the_chosen_engine(engine: str, monkeypatch: pytest.MonkeyP
 
 def test_a_batch_of_many_chunks_links_like_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks hashed in the worker threads and chained in order (8-row chunks here)."""
-    monkeypatch.setattr(_parallel, "CHUNK_ROWS", 8)
+    monkeypatch.setattr(_running, "CHUNK_ROWS", 8)
     cols, ids, preds = columns(45), [f"q{i}" for i in range(45)], outputs(45)
     chain = RunningChain("seg", MODEL)
     chain.extend(columns(3), ["a", "b", "c"], stamps(3), outputs(3))
     rows = chain.extend(cols, ids, stamps(45), preds)
-    assert rows.record_hash == reference_hashes(cols, ids, stamps(45), preds)
+    assert rows.record_hash.tolist() == reference_hashes(cols, ids, stamps(45), preds)
     table = table_of(rows, MODEL, chain.hash_alg)
     first = RunningChain("seg", MODEL)
     first.extend(columns(3), ["a", "b", "c"], stamps(3), outputs(3))
-    assert first.append(table).chain_hash == rows.chain_hash
+    assert first.append(table).chain_hash.tolist() == rows.chain_hash.tolist()
 
 
 def test_batches_extend_one_chain_that_verifies_like_a_batch() -> None:
@@ -166,7 +169,7 @@ def test_append_relinks_a_build_audit_table_onto_the_chain() -> None:
     one, two = RunningChain("seg", MODEL), RunningChain("seg", MODEL)
     appended = one.append(table)
     extended = two.extend(cols, ids, stamps(4), outputs(4))
-    assert appended.chain_hash == extended.chain_hash
+    assert appended.chain_hash.tolist() == extended.chain_hash.tolist()
     assert one.root == two.root
 
 
@@ -220,15 +223,15 @@ def test_extend_equals_build_audit_for_any_values(
     ids = [f"id{i}" for i in range(n)]
     ts = np.datetime64(dt.datetime(2000, 1, 1), "us") + np.arange(n) * np.timedelta64(micros, "us")
     preds = outputs(n)
-    chain = RunningChain("seg", MODEL)
-    assert chain.extend(cols, ids, ts, preds).record_hash == reference_hashes(cols, ids, ts, preds)
+    rows = RunningChain("seg", MODEL).extend(cols, ids, ts, preds)
+    assert rows.record_hash.tolist() == reference_hashes(cols, ids, ts, preds)
 
 
 def test_column_names_with_percent_signs_and_quotes_hash_like_build_audit() -> None:
     cols = {"share %": np.array([0.5, 2.0]), 'say "hi"': np.array(["a", "b"], dtype=object)}
     ids, ts, preds = ["a", "b"], stamps(2), outputs(2)
-    chain = RunningChain("seg", MODEL)
-    assert chain.extend(cols, ids, ts, preds).record_hash == reference_hashes(cols, ids, ts, preds)
+    rows = RunningChain("seg", MODEL).extend(cols, ids, ts, preds)
+    assert rows.record_hash.tolist() == reference_hashes(cols, ids, ts, preds)
 
 
 @settings(max_examples=60, deadline=None)
@@ -249,5 +252,54 @@ def test_any_string_ids_and_other_dtypes_hash_like_build_audit(
     }
     ts, preds = stamps(n), outputs(n)
     rows = RunningChain("seg", MODEL).extend(cols, ids, ts, preds)  # type: ignore[arg-type]
-    assert rows.record_hash == reference_hashes(cols, ids, ts, preds)  # type: ignore[arg-type]
+    assert rows.record_hash.tolist() == reference_hashes(cols, ids, ts, preds)  # type: ignore[arg-type]
     assert rows.prediction_id == ids
+
+
+def request_stamps(n: int, per_request: int = 4) -> np.ndarray:
+    """One event time per request of ``per_request`` rows, as a server's batch holds them."""
+    start = np.datetime64("2024-05-01T10:00:00.123456", "us")
+    return start + (np.arange(n) // per_request).astype("timedelta64[ms]")
+
+
+@pytest.mark.parametrize("key", [None, b"serving-key", b"k" * 80])
+def test_chunked_batches_chain_across_extends_like_the_reference(
+    key: bytes | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of several 8-row chunks (hashed in the worker threads, linked in order), one
+    within a chunk and one of a single row, extend one chain: every text, record hash, chain
+    link and the root equal the reference engine's, keyed or not."""
+    monkeypatch.setattr(_running, "CHUNK_ROWS", 8)
+    sizes = [45, 3, 1, 64, 20]
+    batches = [
+        (columns(n, s), [f"r{s}-{i}" for i in range(n)], request_stamps(n), outputs(n, s))
+        for s, n in enumerate(sizes)
+    ]
+    chain = RunningChain("run/segment-000002", MODEL, key)
+    got = [chain.extend(*batch) for batch in batches]
+    monkeypatch.setenv(ENGINE_ENV, "python")
+    reference = RunningChain("run/segment-000002", MODEL, key)
+    expected = [reference.extend(*batch) for batch in batches]
+    for mine, theirs in zip(got, expected, strict=True):
+        for field in ("event_timestamp", "prediction", "record_hash", "chain_hash"):
+            assert getattr(mine, field).tolist() == getattr(theirs, field).tolist(), field
+        assert mine.seq.tolist() == theirs.seq.tolist()
+    assert chain.root == reference.root and chain.count == sum(sizes)
+    table = table_of(concat(got), MODEL, chain.hash_alg)
+    assert verify_chain(table, chain.manifest(tuple(FEATURES)), key=key).ok
+
+
+def test_event_times_beyond_year_9999_hash_like_the_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ts = np.array(["9999-12-31T23:59:59.999999", "2024-01-01", "2024-01-01"], "datetime64[us]")
+    cols, ids, preds = columns(3), ["a", "b", "c"], outputs(3)
+    late = ts.copy()
+    late[0] = np.datetime64("10000-01-01T00:00:00", "us")
+    for stamps_ in (ts, late):
+        mine = RunningChain("seg", MODEL).extend(cols, ids, stamps_, preds)
+        with monkeypatch.context() as patch:
+            patch.setenv(ENGINE_ENV, "python")
+            theirs = RunningChain("seg", MODEL).extend(cols, ids, stamps_, preds)
+        assert mine.chain_hash.tolist() == theirs.chain_hash.tolist()
+        assert mine.event_timestamp[1] == "2024-01-01T00:00:00.000000+00:00"

@@ -149,14 +149,14 @@ def test_a_failed_write_fails_its_requests_and_the_next_batch_opens_a_new_segmen
     closed: list[Path] = []
     log = open_log(tmp_path, closed)
     log.append(MODEL, **batch(1, "ok"))[1].result(timeout=30)  # type: ignore[arg-type]
-    real_write = os.write
+    real_write = os.writev
     monkeypatch.setattr(
-        os, "write", lambda fd, data: (_ for _ in ()).throw(OSError(28, "No space"))
+        os, "writev", lambda fd, data: (_ for _ in ()).throw(OSError(28, "No space"))
     )
     failed = log.append(MODEL, **batch(1, "full"))[1]  # type: ignore[arg-type]
     with pytest.raises(Exception, match="No space"):
         failed.result(timeout=30)
-    monkeypatch.setattr(os, "write", real_write)
+    monkeypatch.setattr(os, "writev", real_write)
     log.append(MODEL, **batch(1, "later"))[1].result(timeout=30)  # type: ignore[arg-type]
     log.close()
     names = [f.name for f in all_segments(tmp_path)]
