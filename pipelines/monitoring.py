@@ -72,16 +72,18 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
             outputs=["run_id", "window_uri", "partitions", "empty", "reference_run_id"],
             **common,
         )
+        # the steps that read the window against the model's reference
+        on_window = [
+            "--seed",
+            SEED,
+            "--window-uri",
+            "{{inputs.parameters.window_uri}}",
+            "--reference-run-id",
+            "{{inputs.parameters.reference_run_id}}",
+        ]
         quality = step(
             "quality",
-            args=[
-                "--seed",
-                SEED,
-                "--window-uri",
-                "{{inputs.parameters.window_uri}}",
-                "--reference-run-id",
-                "{{inputs.parameters.reference_run_id}}",
-            ],
+            args=on_window,
             inputs=["window_uri", "reference_run_id"],
             outputs=["run_id", "findings_uri"],
             **common,
@@ -126,14 +128,7 @@ def build(image: str = DEFAULT_IMAGE) -> list[CronWorkflow]:
         performance, explanation = (
             step(
                 name,
-                args=[
-                    "--seed",
-                    SEED,
-                    "--window-uri",
-                    "{{inputs.parameters.window_uri}}",
-                    "--reference-run-id",
-                    "{{inputs.parameters.reference_run_id}}",
-                ],
+                args=on_window,
                 inputs=["window_uri", "reference_run_id"],
                 outputs=["run_id", "findings_uri"],
                 optional_outputs=["findings_uri"],

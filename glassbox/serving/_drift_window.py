@@ -167,8 +167,6 @@ class DriftWindow:
 
     def compute(self, force: bool = False) -> LiveDrift:
         """The drift of the window now (cached until the window changes)."""
-        import pandas as pd
-
         last = self._last
         if last is not None and last.version == self._version and not force:
             return last
@@ -178,7 +176,7 @@ class DriftWindow:
         if rows and self._offload is not None:
             result = self._offload.call(_calculate, self.calculator, data)
         elif rows:
-            result = self.calculator.calculate(pd.DataFrame(data))
+            result = _calculate(self.calculator, data)
         live = LiveDrift(
             result=result,
             rows=rows,
@@ -193,7 +191,8 @@ class DriftWindow:
 
 
 def _calculate(calculator: DriftCalculator, data: dict[str, np.ndarray]) -> DriftResult:
-    """The window's drift, in the background process (see ``glassbox.serving._offload``)."""
+    """The window's drift (in the background process when there is one: see
+    ``glassbox.serving._offload``)."""
     import pandas as pd
 
     return calculator.calculate(pd.DataFrame(data))
