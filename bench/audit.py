@@ -161,10 +161,15 @@ def micro(batch: Any, preds: Any, data: Any, identity: Any, repeat: int) -> list
     the model's columns (string ids, one event time per request of 16 rows), chained one after
     the other as a segment grows: ``RunningChain.extend`` alone, and ``AuditLog.append`` (what
     the model thread does per batch: extend, then the batch's log line for the writer thread)
-    with every line made durable (fdatasync) before the clock stops."""
+    with every line made durable (fdatasync) before the clock stops. The process's allocator
+    is set up as ``glassbox serve`` sets up its own (``serving.keep_freed_memory_mb``)."""
     import numpy as np
 
     from glassbox import audit
+    from glassbox.serving import ServingSettings
+    from glassbox.serving._startup import keep_freed_memory
+
+    print(keep_freed_memory(ServingSettings().keep_freed_memory_mb), file=sys.stderr)
 
     features = {c: batch[c].to_numpy() for c in data.features}
     outputs = {c: preds[c].to_numpy() for c in preds.columns}

@@ -37,7 +37,8 @@ class Fallback(Exception):  # noqa: N818  (a signal, not an error: use the refer
 class Column:
     """One column. ``kind``: float | int | event | timestamp (numeric ``values``), dict
     (``codes`` into ``texts``), texts (one text per row), joined (the texts of every row in
-    one ``blob``, row i at ``bounds[i]:bounds[i + 1]``), object (a Series, per chunk)."""
+    one ``blob``, row i at ``bounds[i]:bounds[i + 1]``), object (Python objects, made into a
+    dictionary or texts chunk by chunk)."""
 
     kind: str
     where: str
@@ -45,7 +46,7 @@ class Column:
     missing: np.ndarray | None = None  # timestamps: NaT
     codes: np.ndarray | None = None
     texts: list[bytes] = field(default_factory=list)
-    series: pd.Series | None = None
+    objects: np.ndarray | None = None  # an object column's values
     labels: list[str] | None = None  # ids given as strings: the ids themselves
     width: int = 32  # bytes per numeric cell (a float/int text is at most 24)
     blob: bytes = b""
@@ -59,12 +60,12 @@ class Column:
             return self.codes[lo:hi], self.texts
         if self.kind == "texts":
             return np.arange(hi - lo, dtype=np.int64), self.texts[lo:hi]
-        assert self.series is not None
+        assert self.objects is not None
+        part = self.objects[lo:hi]
         if hi - lo <= SMALL_CHUNK:
-            small = _small_dictionary(self.series.to_numpy()[lo:hi].tolist(), self.where)
+            small = _small_dictionary(part.tolist(), self.where)
             if small is not None:
                 return small
-        part = self.series.iloc[lo:hi]
         found = _dictionary(part, self.where)
         if found is None:
             return np.arange(hi - lo, dtype=np.int64), _reference_texts(part, self.where)
@@ -78,8 +79,8 @@ def _utf8(text: str, where: str) -> bytes:
         raise AuditError(f"{where}: text is not valid Unicode ({exc.reason})") from None
 
 
-def _reference_texts(series: pd.Series, where: str) -> list[bytes]:
-    return [_utf8(encode_value(v, where), where) for v in series.tolist()]
+def _reference_texts(values: np.ndarray, where: str) -> list[bytes]:
+    return [_utf8(encode_value(v, where), where) for v in values.tolist()]
 
 
 def _small_dictionary(values: Any, where: str) -> tuple[np.ndarray, list[bytes]] | None:
@@ -96,16 +97,16 @@ def _small_dictionary(values: Any, where: str) -> tuple[np.ndarray, list[bytes]]
     return codes, [_utf8(quote(text), where) for text in memo]
 
 
-def _dictionary(series: pd.Series, where: str) -> tuple[np.ndarray, list[bytes]] | None:
+def _dictionary(values: np.ndarray, where: str) -> tuple[np.ndarray, list[bytes]] | None:
     """Strings (with missing values): one text per distinct value, or None. Values that
     compare equal share a code, so a column is taken only if every distinct value is a str."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if not all(isinstance(u, str) for u in uniques):
         return None
     texts = [_utf8(quote(u), where) for u in uniques]
     codes = codes.astype(np.int64)
     if (codes < 0).any():
-        nulls = {encode_value(v, where) for v in series[codes < 0].tolist()}
+        nulls = {encode_value(v, where) for v in values[codes < 0].tolist()}
         if nulls != {"null"}:  # e.g. Decimal("NaN"): pandas calls it missing, we do not
             return None
         codes[codes < 0] = len(texts)
@@ -148,27 +149,34 @@ def column(series: pd.Series, where: str) -> Column:
         texts = [_utf8(encode_value(u, where), where) for u in series.cat.categories]
         codes[codes < 0] = len(texts)
         return Column("dict", where, codes=codes, texts=[*texts, b"null"])
-    return Column("object", where, series=series)
+    return Column("object", where, objects=series.to_numpy(dtype=object))
 
 
 def quoted_column(texts: list[str], where: str) -> Column:
     """Strings as their quoted JSON texts (ids given as strings): when all are ASCII and none
     needs escaping, the texts themselves in one blob (``bare``: the template adds the quotes),
     no object per row; the reference ``quote`` of each otherwise."""
-    joined = "".join(texts)
-    blob = joined.encode("ascii") if joined.isascii() else b""
-    raw = np.frombuffer(blob, np.uint8)
-    if len(blob) != len(joined) or ((raw < 32) | (raw == 34) | (raw == 92)).any():
+    n = len(texts)
+    joined = "\x00".join(texts)  # NUL: a separator no plain text holds
+    if n == 0 or not joined.isascii():
         return texts_column([quote(t) for t in texts], where, texts)
-    bounds = np.zeros(len(texts) + 1, np.int64)
-    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)), out=bounds[1:])
+    raw = np.frombuffer(joined.encode("ascii"), np.uint8)
+    cuts = np.flatnonzero(raw == 0)
+    text = raw[raw != 0]
+    if cuts.size != n - 1 or ((text < 32) | (text == 34) | (text == 92)).any():
+        return texts_column([quote(t) for t in texts], where, texts)
+    bounds = np.empty(n + 1, np.int64)
+    bounds[0], bounds[-1] = 0, text.size
+    np.subtract(cuts, np.arange(n - 1), out=bounds[1:-1])
+    blob = text.tobytes()
     return Column("joined", where, blob=blob, bounds=bounds, labels=texts, bare=True)
 
 
 def float_column(values: np.ndarray, where: str) -> Column:
     """float64 values; integral ones beyond int64 get long cells."""
-    huge = np.abs(values[np.isfinite(values)]) >= 9.2e18
-    return Column("float", where, values=values, width=320 if huge.any() else 32)
+    peak = float(np.fmax.reduce(np.abs(values), initial=0.0))  # NaN skipped, inf kept
+    huge = peak >= 9.2e18 and bool((np.abs(values[np.isfinite(values)]) >= 9.2e18).any())
+    return Column("float", where, values=values, width=320 if huge else 32)
 
 
 def texts_column(texts: list[str], where: str, labels: list[str] | None = None) -> Column:

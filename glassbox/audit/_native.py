@@ -8,6 +8,7 @@ short link hashed per row).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,6 @@ import pandas as pd
 from glassbox.audit import _cells as cells
 from glassbox.audit._cells import NUMERIC, Column, Fallback
 from glassbox.audit._encoding import ENCODING_VERSION, check_mapping_columns, quote
-from glassbox.audit._texts import TextColumn
 
 CHUNK_ROWS = 65_536
 TS, PID, PRED, RH = 0, 1, 2, 3  # fixed column slots; features and prediction parts follow
@@ -90,37 +90,31 @@ def plan(
 def columns_plan(
     features: dict[str, np.ndarray],
     ids: list[str],
-    stamps: np.ndarray | TextColumn,
+    micros: np.ndarray,
     predictions: dict[str, np.ndarray],
     fingerprint: str,
 ) -> Plan:
     """The plan of a batch given as columns (``RunningChain.extend``): ids already as their
-    texts, event times as int64 UTC microseconds or as their canonical texts, predictions as a
-    mapping {name: values}."""
+    texts, event times as int64 UTC microseconds, predictions as a mapping {name: values}."""
     where = "prediction_id"
     id_col = cells.quoted_column(ids, where)
-    events = _event_column(stamps, len(ids))
+    events = Column("event", "event timestamps", values=micros, missing=np.zeros(len(ids), bool))
     feats = [_array_column(v, f"features column '{c}'") for c, v in features.items()]
     parts = [_array_column(v, f"predictions column '{c}'") for c, v in predictions.items()]
     keys = (id_col, events, where, len(ids))
     return _plan_of(keys, (list(features), feats), (list(predictions), parts), fingerprint)
 
 
-def _event_column(stamps: np.ndarray | TextColumn, rows: int) -> Column:
-    where = "event timestamps"
-    if isinstance(stamps, TextColumn):
-        blob = stamps.data.tobytes()
-        return Column("joined", where, blob=blob, bounds=stamps.offsets - stamps.offsets[0])
-    return Column("event", where, values=stamps, missing=np.zeros(rows, bool))
-
-
 def _array_column(values: np.ndarray, where: str) -> Column:
-    """A column given as an array: float64 and int64 ones as they are, others as a Series."""
+    """A column given as an array: float64, int64 and object ones as they are, others as a
+    Series."""
     if isinstance(values, np.ndarray) and values.ndim == 1:
         if values.dtype == np.float64:
             return cells.float_column(values, where)
         if values.dtype == np.int64:
             return Column("int", where, values=values)
+        if values.dtype == object:
+            return Column("object", where, objects=values)
     return cells.column(pd.Series(values), where)
 
 
@@ -133,26 +127,38 @@ def _plan_of(
     """The record, prediction and chain templates over the keys (ids, event times, id column
     name, rows), the feature columns and the prediction columns (named: a mapping per row;
     unnamed: one value per row)."""
-    from glassbox.audit._kernels import PREV, SEQ
-
     ids, events, id_column, rows = keys
     names, feats = features
     pred_names, parts = predictions
     columns = [events, ids, Column("assembled", "predictions"), Column("hashes", "record_hash")]
     columns += feats + parts
+    quoted = ids.kind == "int" or ids.bare  # digits / bare texts: quoted by the templates
+    preds = None if pred_names is None else tuple(pred_names)
+    *templates, lits = _templates(tuple(names), preds, fingerprint, quoted)
+    record, prediction, chain = (t.copy() for t in templates)
+    return Plan(columns, record, prediction, chain, list(lits), rows, id_column)
+
+
+@functools.lru_cache(maxsize=64)  # a server's batches share one schema and model
+def _templates(
+    names: tuple[str, ...], pred_names: tuple[str, ...] | None, fingerprint: str, quoted: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[bytes, ...]]:
+    """The record, prediction and chain templates and their literals (copied for each plan:
+    the kernels take writable arrays)."""
+    from glassbox.audit._kernels import PREV, SEQ
+
     lits: list[bytes] = []
-    q = '"' if ids.kind == "int" or ids.bare else ""  # digits / bare texts: quoted here
+    q = '"' if quoted else ""
     record = _Template(lits).text('{"event_timestamp":"').col(TS).text('","features":')
     record.mapping(names, 4).text(',"model_fingerprint":' + quote(fingerprint))
     record.text(',"prediction":').col(PRED).text(',"prediction_id":' + q).col(PID)
     record.text(f'{q},"v":{ENCODING_VERSION}}}')
-    p0 = 4 + len(feats)
+    p0 = 4 + len(names)
     prediction = _Template(lits)
     prediction.col(p0) if pred_names is None else prediction.mapping(pred_names, p0)
     chain = _Template(lits).text('["').col(PREV).text('",').col(SEQ).text(',"').col(RH)
     chain.text('",' + q).col(PID).text(q + ',"').col(TS).text('",').col(PRED).text("]")
-    templates = (record.array(), prediction.array(), chain.array())
-    return Plan(columns, *templates, lits, rows, id_column)
+    return record.array(), prediction.array(), chain.array(), tuple(lits)
 
 
 def _prediction_columns(predictions: Any, rows: int) -> tuple[list[Column], list[str] | None]:
@@ -275,7 +281,7 @@ def kernel_plan(template: np.ndarray, chunk: Chunk) -> tuple[Any, ...]:
             words.append(-(-int(hi - lo) // 8))
         else:
             words.append(-(-chunk.longest[code] // 8))
-    bases = np.array([b.ctypes.data for b in chunk.bufs], np.int64)
+    bases = np.array([b.__array_interface__["data"][0] for b in chunk.bufs], np.int64)
     words_ = np.array(words, np.int64)
     return (template, words_, bases, chunk.where, chunk.starts, chunk.ends, chunk.lits)
 

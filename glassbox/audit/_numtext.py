@@ -4,7 +4,7 @@ Floats: the integer text when integral (so ``-0.0`` is ``0``), else ``repr``: th
 significant digits that read back as the same float64, the closest to it when several do
 (ties to even, as CPython's dtoa). Found with exact 64/128-bit integer arithmetic, no floating
 rounding involved in the decision. A cell the loops decline (|x| < 1e-10, integers beyond
-int64, a power-of-two mantissa) is marked ``todo`` and written by the reference encoder.
+int64) is marked ``todo`` and written by the reference encoder.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 _INT_LIMIT = 9.2e18  # |integral float| below this fits an int64 exactly
 _NULL = (110, 117, 108, 108)
@@ -22,9 +24,9 @@ _TS_OPEN = (123, 34, 36, 116, 105, 109, 101, 115, 116, 97, 109, 112, 34, 58, 34)
 _TS_CLOSE = (34, 125)  # "}
 _UTC = (43, 48, 48, 58, 48, 48)  # +00:00
 _U = np.uint64
-_M32 = np.uint64(0xFFFFFFFF)
+_TEN = np.uint64(10)
+_LOW, _TOP = np.uint64(10**16), np.uint64(10**17)  # a 10^k of a 17-digit scaling
 _POW5 = np.array([5**k for k in range(28)], dtype=np.uint64)  # all below 2^64
-_POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
 _PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint8).copy()
 
 
@@ -61,100 +63,6 @@ def _padded(buf, pos, v, width):
     return pos + width
 
 
-@njit(nogil=True, cache=True)
-def _mask(t):
-    return (_U(1) << _U(t)) - _U(1)
-
-
-@njit(nogil=True, cache=True)
-def _split(m2, five, t):
-    """q = floor(m2 5^k / 2^t) for 0 < t < 128, the remainder as (hi, lo) 64-bit words, and
-    whether q fits 64 bits."""
-    a0, a1, b0, b1 = m2 & _M32, m2 >> _U(32), five & _M32, five >> _U(32)
-    p0, p1, p2, p3 = a0 * b0, a0 * b1, a1 * b0, a1 * b1
-    mid = (p0 >> _U(32)) + (p1 & _M32) + (p2 & _M32)
-    lo = (p0 & _M32) | (mid << _U(32))
-    hi = p3 + (p1 >> _U(32)) + (p2 >> _U(32)) + (mid >> _U(32))
-    if t < 64:
-        q = (lo >> _U(t)) | (hi << _U(64 - t))
-        return q, _U(0), lo & _mask(t), (hi >> _U(t)) == _U(0)
-    if t == 64:
-        return hi, _U(0), lo, True
-    return hi >> _U(t - 64), hi & _mask(t - 64), lo, True
-
-
-@njit(nogil=True, cache=True)
-def _interval(m2, e2, k):
-    """Integers m with m 10^-k inside the round-trip interval of x = m2 2^e2 (odd m2: ends
-    excluded, round-half-even on reading): (ok, low, high); not ok when 64 bits do not hold
-    the numbers. The interval (x - ulp/2, x + ulp/2) is scaled by 10^k, in units of
-    2^-(t+2)."""
-    t = -(e2 + k)
-    if k < 1:  # an integer cannot read back as a non-integral x (its ulp is below 1)
-        return True, np.int64(0), np.int64(-1)
-    if k > 27 or t > 120:
-        return False, np.int64(0), np.int64(-1)
-    five = _POW5[k]
-    if t < 1:  # x 10^k is an integer: the closest candidate is x itself
-        exact = np.int64(m2) * np.int64(five) << np.int64(-t)
-        return k < 8 and -t < 4, exact, exact
-    lq, lhi, llo, lok = _split(_U(4 * m2 - 2), five, t + 2)
-    uq, uhi, ulo, uok = _split(_U(4 * m2 + 2), five, t + 2)
-    even = m2 % 2 == 0
-    inexact_low, exact_high = (lhi | llo) != _U(0), (uhi | ulo) == _U(0)
-    low = np.int64(lq) + (1 if (inexact_low or not even) else 0)
-    high = np.int64(uq) - (1 if (exact_high and not even) else 0)
-    return lok and uok and uq < _U(2**62), low, high
-
-
-@njit(nogil=True, cache=True)
-def _bounds(m2, e2, k):
-    """(ok, low, high, nearest): ``_interval`` and the integer nearest to x 10^k (ties to the
-    even one, as dtoa's)."""
-    ok, low, high = _interval(m2, e2, k)
-    t = -(e2 + k)
-    if not ok or k < 1 or t < 1:
-        return ok, low, high, low
-    q, rest_hi, rest_lo, _ = _split(_U(m2), _POW5[k], t)
-    half_hi = _U(1) << _U(t - 65) if t > 64 else _U(0)
-    half_lo = _U(1) << _U(t - 1) if t <= 64 else _U(0)
-    above = rest_hi > half_hi or (rest_hi == half_hi and rest_lo > half_lo)
-    near = np.int64(q) + (1 if above else 0)
-    if rest_hi == half_hi and rest_lo == half_lo and q % _U(2) == _U(1):
-        near += 1
-    return ok, low, high, near
-
-
-@njit(nogil=True, cache=True)
-def _probe(m2, e2, k):
-    """1 if some m 10^-k reads back as x, 0 if none, -1 beyond 64 bits."""
-    ok, low, high = _interval(m2, e2, k)
-    if not ok:
-        return -1
-    return 1 if low <= high else 0
-
-
-@njit(nogil=True, cache=True)
-def _shortest_length(m2, e2, e10):
-    """The fewest significant digits (1..17) that read back as x, or -1 beyond 64 bits.
-    16, 17 and 15 are probed first (random data), then a binary search."""
-    p16, p15 = _probe(m2, e2, 15 - e10), _probe(m2, e2, 14 - e10)
-    if p16 < 0 or p15 < 0:
-        return -1
-    if p16 == 0:
-        return 17
-    if p15 == 0:
-        return 16
-    lo, hi = 1, 15
-    while lo < hi:
-        mid = (lo + hi) // 2
-        found = _probe(m2, e2, mid - 1 - e10)
-        if found < 0:
-            return -1
-        lo, hi = (lo, mid) if found else (mid + 1, hi)
-    return lo
-
-
 @njit(nogil=True, cache=True, inline="always")
 def _short_float(buf, pos, x, a):
     """``repr(x)`` when it has at most 6 fraction digits (non-integral 1e-4 <= |x| < 1e9),
@@ -178,12 +86,89 @@ def _short_float(buf, pos, x, a):
     return -1
 
 
+@intrinsic
+def _scale(typingctx, m, five, t):
+    """floor(m 5^k / 2^t) of ``m`` < 2^64, ``five`` = 5^k < 2^64, 0 < t < 128, in 128-bit
+    integers: (q as uint64, whether q fits 64 bits, whether the division is exact, sign of
+    the remainder minus 2^(t-1))."""
+    sig = types.Tuple((types.uint64, types.boolean, types.boolean, types.int64))(
+        types.uint64, types.uint64, types.int64
+    )
+
+    def codegen(context, builder, signature, args):
+        i128, i64 = ir.IntType(128), ir.IntType(64)
+        product = builder.mul(builder.zext(args[0], i128), builder.zext(args[1], i128))
+        shift = builder.sext(args[2], i128)
+        one, zero = ir.Constant(i128, 1), ir.Constant(i128, 0)
+        q = builder.lshr(product, shift)
+        rest = builder.and_(product, builder.sub(builder.shl(one, shift), one))
+        half = builder.shl(one, builder.sub(shift, one))
+        fits = builder.icmp_unsigned("==", builder.lshr(q, ir.Constant(i128, 64)), zero)
+        exact = builder.icmp_unsigned("==", rest, zero)
+        above = builder.zext(builder.icmp_unsigned(">", rest, half), i64)
+        under = builder.zext(builder.icmp_unsigned("<", rest, half), i64)
+        values = [builder.trunc(q, i64), fits, exact, builder.sub(above, under)]
+        return context.make_tuple(builder, signature.return_type, values)
+
+    return sig, codegen
+
+
+@njit(nogil=True, cache=True)
+def _digits(a):
+    """(length, k, m): m 10^-k is ``repr``'s text of the non-integral 1e-10 <= a < 1e16, m
+    has ``length`` digits; length -1 if the numbers leave 64 bits (not seen; the caller then
+    declines the cell).
+
+    At k = 16 - floor(log10 a), a 10^k has 17 digits before the point; the float's round-trip
+    interval (halfway to each neighbour, ends included when the mantissa is even, as reading
+    rounds half to even) scaled by 10^k holds the integers (below, high]. The shortest text
+    drops the most trailing digits d such that a multiple of 10^d lies in that interval; of
+    those the closest to a 10^k, ties to even."""
+    mant, e = math.frexp(a)
+    m2 = np.int64(mant * 9007199254740992.0)  # 2^53: exact
+    e2 = e - 53
+    e10 = ((e - 1) * 78913) >> 18  # floor((e - 1) log10 2): floor(log10 a) or one less
+    for _ in range(2):
+        k = 16 - e10
+        t = -(e2 + k)
+        five = _POW5[k]
+        if t == 0:  # a 10^k is an integer (a = m2 / 2 near 1e15)
+            q, fits, exact, versus = _U(m2) * five, True, True, -1
+        else:
+            q, fits, exact, versus = _scale(_U(m2), five, t)  # type: ignore[call-arg]
+        if q < _TOP:
+            break
+        e10 += 1
+    gap = 1 if m2 == np.int64(4503599627370496) else 2  # power-of-two mantissa: lower gap half
+    lq, lfits, lexact, _ = _scale(_U(4 * m2 - gap), five, t + 2)  # type: ignore[call-arg,var-annotated]
+    uq, ufits, uexact, _ = _scale(_U(4 * m2 + 2), five, t + 2)
+    if not (fits and lfits and ufits) or q < _LOW:
+        return -1, 0, np.int64(0)
+    even = m2 % 2 == 0
+    below = lq - _U(1) if lexact and even else lq
+    high = uq - _U(1) if uexact and not even else uq
+    if high >= _TOP:  # just below a power of ten that reads back as a: 1 digit, alone there
+        return 1, k - 17, np.int64(1)
+    d, last, dropped = 0, _U(0), False  # digits removed, the last one, any other nonzero
+    while high // _TEN > below // _TEN:
+        dropped = dropped or last != _U(0)
+        last = q % _TEN
+        q, high, below = q // _TEN, high // _TEN, below // _TEN
+        d += 1
+    if d:
+        rest = dropped or not exact
+        versus = 1 if last > _U(5) or (last == _U(5) and rest) else (0 if last == _U(5) else -1)
+    m = q + _U(1) if versus > 0 or (versus == 0 and q % _U(2) == _U(1)) else q
+    m = min(max(m, below + _U(1)), high)
+    return 17 - d, k - d, np.int64(m)
+
+
 @njit(nogil=True, cache=True, inline="always")
 def _write_digits(buf, pos, m, length, k):
     """m (``length`` digits) times 10^-k as ``repr`` writes it: d.ddde-XX below 1e-4 (k >=
-    length + 4), else positional."""
+    length + 4), else positional (all digits written, the point put in after)."""
     if k >= length + 4:
-        end = uint(buf, pos + 1, m)
+        end = _padded(buf, pos + 1, m, length)
         buf[pos] = buf[pos + 1]
         if length > 1:
             buf[pos + 1] = 46
@@ -195,29 +180,12 @@ def _write_digits(buf, pos, m, length, k):
     if k >= length:
         buf[pos], buf[pos + 1] = 48, 46
         return _padded(buf, pos + 2, m, k)
-    pos = uint(buf, pos, m // _POW10[k])
-    buf[pos] = 46
-    return _padded(buf, pos + 1, m % _POW10[k], k)
-
-
-@njit(nogil=True, cache=True)
-def _digits(a):
-    """(length, k, m) with m 10^-k the shortest text that reads back as the non-integral
-    1e-10 <= a < 1e16 (m has ``length`` digits), the closest to a of those; length -1 when
-    64 bits cannot hold the numbers or the mantissa is a power of two (uneven interval)."""
-    mant, e = math.frexp(a)
-    m2 = np.int64(mant * 9007199254740992.0)  # 2^53: exact
-    e10 = np.int64(math.floor(math.log10(a)))
-    length = _shortest_length(m2, e - 53, e10)
-    if m2 == np.int64(4503599627370496) or length < 0:
-        return -1, 0, np.int64(0)
-    k = length - 1 - e10
-    ok, low, high, near = _bounds(m2, e - 53, k)
-    m = near if low <= near <= high else (low if near < low else high)
-    lowest = _POW10[length - 1]
-    if not ok or m < lowest or m >= lowest * 10 or m % 10 == 0:
-        return -1, 0, np.int64(0)
-    return length, k, m
+    end = _padded(buf, pos, m, length)
+    point = end - k
+    for j in range(end, point, -1):
+        buf[j] = buf[j - 1]
+    buf[point] = 46
+    return end + 1
 
 
 @njit(nogil=True, cache=True, inline="always")

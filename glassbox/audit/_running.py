@@ -139,11 +139,10 @@ class RunningChain:
         mapping_text(dict.fromkeys(predictions), "predictions")
         ids = _id_texts(prediction_ids)
         micros = _micros(event_timestamps)
-        stamps = _iso_texts(micros)
-        batch = _Columns(features, ids, micros, stamps, predictions)
+        batch = _Columns(features, ids, micros, predictions)
         native = _engine.use_native(n, smallest=NATIVE_MIN_ROWS)
         built = _native_texts(batch, self) if native else None
-        preds, hashes, links = built or _reference(batch, self)
+        stamps, preds, hashes, links = built or _reference(batch, self)
         start = self.count
         self.root = links[-1] if n else self.root
         self.count += n
@@ -164,36 +163,38 @@ class RunningChain:
 
 @dataclass(frozen=True)
 class _Columns:
-    """A micro-batch as ``extend`` checked it: ids and event times as their texts."""
+    """A micro-batch as ``extend`` checked it: ids as their texts, event times as int64 UTC
+    microseconds."""
 
     features: dict[str, np.ndarray]
     ids: list[str]
-    micros: np.ndarray  # int64 UTC microseconds
-    stamps: TextColumn
+    micros: np.ndarray
     predictions: dict[str, np.ndarray]
 
 
-Texts = tuple[TextColumn, TextColumn, TextColumn]  # predictions, record hashes, chain links
+Texts = tuple[TextColumn, TextColumn, TextColumn, TextColumn]
+# event times, predictions, record hashes, chain links
 
 
 def _native_texts(batch: _Columns, chain: RunningChain) -> Texts | None:
-    """The native engine's texts, or None when it declines the batch."""
+    """The native engine's texts, or None when it declines the batch (an event time outside
+    years 1..9999, say). The compiled loops write each record's event time themselves; the
+    column of their texts (for the log) is made in a worker meanwhile."""
     from glassbox.audit import _native, _parallel
     from glassbox.audit._cells import Fallback
 
     try:
         if chain._native is None:
             chain._native = _parallel.Engine(chain._hasher._key)
-        events = batch.stamps if _uniform(batch.stamps) else batch.micros
         plan = _native.columns_plan(
-            batch.features, batch.ids, events, batch.predictions, chain.model.fingerprint
+            batch.features, batch.ids, batch.micros, batch.predictions, chain.model.fingerprint
         )
         out = _parallel.chained(
             plan,
             chain._native,
             chain.root,
             chain.count,
-            lambda _: {},
+            lambda _: {"stamps": _iso_texts(batch.micros)},
             chunk_rows=CHUNK_ROWS,
             preds_json=True,
         )
@@ -201,17 +202,11 @@ def _native_texts(batch: _Columns, chain: RunningChain) -> Texts | None:
         return None
     hashes = np.concatenate(out.hashes) if len(out.hashes) > 1 else out.hashes[0]
     return (
+        out.side["stamps"],
         TextColumn.concat(out.preds, out.preds_json),
         TextColumn.fixed(hashes, 64, plain=True),
         TextColumn.fixed(out.chain, 64, plain=True),
     )
-
-
-def _uniform(stamps: TextColumn) -> bool:
-    """Whether every event time is a 32-byte text: the native engine copies them as they are;
-    others (years beyond 9999 or before 0) it formats itself, leaving those outside 1..9999
-    to the reference engine."""
-    return bool((np.diff(stamps.offsets) == ISO_BYTES).all())
 
 
 def _reference(batch: _Columns, chain: RunningChain) -> Texts:
@@ -219,7 +214,8 @@ def _reference(batch: _Columns, chain: RunningChain) -> Texts:
     n = len(batch.ids)
     feats = _mapping_rows(batch.features, "features", n)
     preds = _mapping_rows(batch.predictions, "predictions", n)
-    stamps = batch.stamps.tolist()
+    column = _iso_texts(batch.micros)
+    stamps = column.tolist()
     fingerprint = chain.model.fingerprint
     records = [
         utf8(record_text(ts, f, fingerprint, p, pid), f"prediction id {pid!r}")
@@ -231,7 +227,7 @@ def _reference(batch: _Columns, chain: RunningChain) -> Texts:
     for offset, fields in enumerate(zip(hashes, batch.ids, stamps, preds, strict=True)):
         prev = link(chain._hasher, prev, chain.count + offset, LinkFields(*fields))
         links.append(prev)
-    return TextColumn.of(preds), TextColumn.of(hashes), TextColumn.of(links)
+    return column, TextColumn.of(preds), TextColumn.of(hashes), TextColumn.of(links)
 
 
 def _micros(stamps: np.ndarray) -> np.ndarray:

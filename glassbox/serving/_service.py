@@ -39,6 +39,7 @@ from glassbox.serving._startup import (
     alert_router,
     drift_thresholds,
     freeze_heap,
+    keep_freed_memory,
     start_offload,
     warm_up_audit,
 )
@@ -100,6 +101,7 @@ class Service:
 
         self._loop = asyncio.get_running_loop()
         try:
+            log.info("glassbox serve: %s", keep_freed_memory(self.settings.keep_freed_memory_mb))
             self.offload = start_offload(self.settings)
             model = await asyncio.to_thread(load, self.prepared.ref, self.settings)
             await self._on_model_thread(self._set_threads)

@@ -169,6 +169,12 @@ class ServingSettings(_Section):
         description="log audit segments and compute live drift in a helper process (its own "
         "GIL: requests never wait for that work); false: in threads of the server process",
     )
+    keep_freed_memory_mb: int = Field(
+        256,
+        ge=0,
+        description="glibc malloc keeps up to this much freed memory for the next batches "
+        "(no fresh pages faulted in per batch); 0: glibc's defaults",
+    )
     batching: BatchingSettings = BatchingSettings()
     requests: RequestSettings = RequestSettings()
     audit: AuditLogSettings = AuditLogSettings()

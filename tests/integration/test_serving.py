@@ -224,6 +224,8 @@ def test_the_drifting_period_flags_what_the_cron_flags_and_the_stable_one_nothin
 def test_live_endpoints_answer(session: dict[str, Any]) -> None:
     assert session["/health"].json() == {"status": "ok"}
     assert session["/ready"].json()["status"] == "ready"
+    started = session["server"].err.read_text(errors="replace")
+    assert "allocator: up to 256 MB of freed memory kept for reuse (glibc mallopt)" in started
     latency = session["/latency"].json()["predict"]
     assert latency["requests"] > 20 and latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"]
     alerts = session["/alerts"].json()["alerts"]
