@@ -3,7 +3,7 @@
 A column is either *numeric* (float64 / int64 / UTC microseconds, turned into text by a
 compiled loop), a *dictionary* (the canonical text of each distinct value, from the reference
 encoder, and a code per row), or *texts* (the reference encoder's text per row, for values the
-fast paths do not cover). Object columns are classified chunk by chunk, in the worker threads.
+fast paths do not cover). Object columns are classified chunk by chunk, as chunks are staged.
 Every text is the reference encoder's, byte for byte.
 """
 

@@ -1,9 +1,9 @@
 """The native engine of ``build_audit``: the reference engine's bytes, from compiled loops.
 
-Rows go in chunks. Two worker threads turn a chunk's columns into text cells, build each
-record from a template and hash it (the compiled loops release the GIL), and build the
-table's other columns; this thread chains the chunks in order, the one sequential part (one
-short link hashed per row).
+Rows go in chunks. Two threads (the caller's and a pool worker) turn a chunk's columns into
+text cells, build each record from a template and hash it (the compiled loops release the
+GIL), and build the table's other columns; the caller chains the chunks in order, the one
+sequential part (one short link hashed per row).
 """
 
 from __future__ import annotations

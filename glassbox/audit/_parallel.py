@@ -1,5 +1,5 @@
-"""Run the native engine over a batch: chunks in two worker threads, the chain in order here,
-and the audit table's columns built alongside."""
+"""Run the native engine over a batch: chunks staged here and in a pool worker, the chain in
+order here, and the audit table's columns built alongside."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from glassbox.audit._native import (
     kernel_plan,
     prepare,
 )
-from glassbox.audit._texts import json_array
+from glassbox.audit._texts import framed, json_array
 
 AHEAD = 3  # chunks prepared ahead of the chain (bounds memory)
 
@@ -121,14 +121,18 @@ def _columns(plan: Plan) -> dict[str, Any]:
 class Chained:
     """The native engine's output over a batch, as buffers: per chunk the prediction texts
     (data, offsets) and the hex record hashes (64 bytes a row); the hex chain links of every
-    row; the last link; and what ``side`` built."""
+    row; the last link; what ``side`` built; and, when asked, the JSON array elements of the
+    prediction texts, record hashes and chain links (one run of rows per chunk)."""
 
     preds: list[tuple[np.ndarray, np.ndarray]]
     hashes: list[np.ndarray]
     chain: np.ndarray
     root: str
     side: dict[str, Any]
-    preds_json: list[memoryview]  # per chunk, when asked: its prediction texts as JSON elements
+    preds_json: list[memoryview] = field(default_factory=list)
+    hashes_json: list[memoryview] = field(default_factory=list)
+    chain_json: list[memoryview] = field(default_factory=list)
+    meanwhile: Any = None  # what ``meanwhile`` returned
 
 
 def chained(
@@ -139,52 +143,71 @@ def chained(
     side: Callable[[Plan], dict[str, Any]] | None = None,
     *,
     chunk_rows: int | None = None,
-    preds_json: bool = False,
+    json: bool = False,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> Chained:
     """Hash and link every row of ``plan``: the chain starts after ``genesis`` (or a previous
     batch's last link) at seq ``seq0``. Chunks of ``chunk_rows`` rows (default
-    ``CHUNK_ROWS``) are prepared and hashed
-    in two worker threads while this one links them in order (a batch of one chunk runs here
-    alone). ``side`` builds other columns in a worker meanwhile (default: the table's ids,
-    checked unique, and event times). ``preds_json``: the workers also write each chunk's
-    prediction texts as JSON array elements (what a log line holds)."""
+    ``CHUNK_ROWS``) are prepared and hashed by this thread and a pool worker, and linked here
+    in order (a batch of one chunk runs here alone). ``side`` builds other columns in a worker
+    meanwhile (default: the table's ids, checked unique, and event times); ``meanwhile`` runs
+    on this thread while it waits for the first chunks. ``json``: each chunk's prediction
+    texts (by the workers), record hashes and chain links (here, between chunks) are also
+    written as JSON array elements (what a log line holds)."""
     n = plan.rows
     prev = np.frombuffer(genesis.encode("ascii"), np.uint8).copy()
-    chain = np.empty(64 * n, np.uint8)
-    preds: list[tuple[np.ndarray, np.ndarray]] = []
-    hashes: list[np.ndarray] = []
-    pieces: list[memoryview] = []
+    out = Chained([], [], np.empty(64 * n, np.uint8), genesis, {})
     step = chunk_rows or CHUNK_ROWS
-    bounds = [(lo, min(lo + step, n)) for lo in range(0, n, step)]
+    bounds = chunk_bounds(n, step)
 
     def stage(lo: int, hi: int) -> Chunk:
         chunk = engine.records(plan, prepare(plan, lo, hi))
-        if preds_json:
+        if json:
             assert chunk.offsets is not None
             chunk.json = json_array(chunk.bufs[PREDS], chunk.offsets)[1:-1]
         return chunk
 
-    side = side or _columns
-
     def collect(chunk: Chunk) -> None:
-        engine.chain(plan, chunk, (prev, seq0), chain)
+        engine.chain(plan, chunk, (prev, seq0), out.chain)
         assert chunk.offsets is not None
-        preds.append((chunk.bufs[PREDS], chunk.offsets))
-        hashes.append(chunk.bufs[HASHES][: 64 * chunk.starts.shape[0]])
-        if chunk.json is not None:
-            pieces.append(chunk.json)
+        rows = chunk.starts.shape[0]
+        out.preds.append((chunk.bufs[PREDS], chunk.offsets))
+        out.hashes.append(chunk.bufs[HASHES][: 64 * rows])
+        if json:
+            assert chunk.json is not None
+            out.preds_json.append(chunk.json)
+            out.hashes_json.append(framed(out.hashes[-1], 64))
+            out.chain_json.append(framed(out.chain[64 * chunk.lo : 64 * (chunk.lo + rows)], 64))
 
     if len(bounds) <= 1:  # a micro-batch: no threads
         for lo, hi in bounds:
             collect(stage(lo, hi))
-        out = side(plan)
+        out.side = (side or _columns)(plan)
+        out.meanwhile = meanwhile() if meanwhile else None
     else:
         workers = pool()
-        others: Future[dict[str, Any]] = workers.submit(side, plan)
-        _pipeline(workers, bounds, stage, collect)
-        out = others.result()
-    root = prev.tobytes().decode("ascii") if n else genesis
-    return Chained(preds, hashes, chain, root, out, pieces)
+        others: Future[dict[str, Any]] = workers.submit(side or _columns, plan)
+        out.meanwhile = _pipeline(workers, bounds, stage, collect, meanwhile)
+        out.side = others.result()
+    out.root = prev.tobytes().decode("ascii") if n else genesis
+    return out
+
+
+def chunk_bounds(n: int, step: int) -> list[tuple[int, int]]:
+    """Rows 0..n in chunks of ``step``; the last 1-2 chunks' worth cut in halves (1/2, 1/4,
+    1/8, 1/8): this thread links each chunk after the workers hash it, so it links fewer rows
+    alone once they are done. A batch of at most ``step`` rows is one chunk."""
+    if n <= step:
+        return [(0, n)] if n else []
+    bounds, lo = [], 0
+    while n - lo > 2 * step:
+        bounds.append((lo, lo + step))
+        lo += step
+    left = n - lo
+    for size in (left // 2, left // 4, left // 8):
+        bounds.append((lo, lo + size))
+        lo += size
+    return [*bounds, (lo, n)]
 
 
 def run(
@@ -225,17 +248,69 @@ def pool() -> ThreadPoolExecutor:
         return _pool[1]
 
 
+class _Queue:
+    """The chunks of one batch, taken in order by this thread and one pool worker; at most
+    AHEAD chunks staged beyond the last one linked (bounds memory)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.taken = 0
+        self.linked = 0
+        self.stopped = False
+        self.ready = threading.Condition()
+
+    def take(self, wait: bool) -> int | None:
+        """The next chunk to stage, or None: all taken, stopped, or (``wait`` false) too far
+        ahead of the links."""
+        with self.ready:
+            while not self.stopped and self.taken < self.count:
+                if self.taken <= self.linked + AHEAD:
+                    self.taken += 1
+                    return self.taken - 1
+                if not wait:
+                    return None
+                self.ready.wait()
+            return None
+
+    def advance(self, stop: bool = False) -> None:
+        with self.ready:
+            self.linked += 1
+            self.stopped = self.stopped or stop
+            self.ready.notify_all()
+
+
 def _pipeline(
     pool: ThreadPoolExecutor,
     bounds: list[tuple[int, int]],
     stage: Callable[[int, int], Chunk],
     collect: Callable[[Chunk], None],
-) -> None:
-    """Stage chunks in the pool (at most AHEAD in flight), collect them here in order."""
-    pending: list[Future[Chunk]] = []
-    for lo, hi in bounds:
-        pending.append(pool.submit(stage, lo, hi))
-        if len(pending) > AHEAD:
-            collect(pending.pop(0).result())
-    for future in pending:
-        collect(future.result())
+    meanwhile: Callable[[], Any] | None = None,
+) -> Any:
+    """Stage chunks here and in one pool worker, link (``collect``) them here in order: this
+    thread links every chunk that is ready and stages the next one when none is, so two
+    threads keep two cores busy (a third would only take turns with them and delay the
+    links). ``meanwhile`` runs here first (returns what it returned)."""
+    staged: list[Future[Chunk]] = [Future() for _ in bounds]
+    queue = _Queue(len(bounds))
+
+    def run(index: int) -> None:
+        try:
+            staged[index].set_result(stage(*bounds[index]))
+        except BaseException as exc:  # re-raised by the thread that links it
+            staged[index].set_exception(exc)
+
+    def worker() -> None:
+        while (index := queue.take(wait=True)) is not None:
+            run(index)
+
+    pool.submit(worker)
+    try:
+        done = meanwhile() if meanwhile else None
+        for index in range(len(bounds)):
+            while not staged[index].done() and (mine := queue.take(wait=False)) is not None:
+                run(mine)
+            collect(staged[index].result())
+            queue.advance()
+    finally:
+        queue.advance(stop=True)
+    return done

@@ -12,6 +12,7 @@ link covers its predecessor across batches (``append`` does the same for a table
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,11 +35,13 @@ from glassbox.audit._encoding import (
 from glassbox.audit._errors import AuditError
 from glassbox.audit._hashing import Hasher
 from glassbox.audit._manifest import AuditManifest, ModelIdentity
-from glassbox.audit._texts import TextColumn
+from glassbox.audit._texts import TextColumn, framed
 
-CHUNK_ROWS = 8192  # rows per chunk of a micro-batch: two chunks or more are hashed in two
-# worker threads while this thread links them (measured with bench/audit.py: 4k-16k rows per
-# chunk all reach the same speed on 65k-row batches; 8k leaves a 16k-row batch two chunks)
+CHUNK_ROWS = 8192  # rows per chunk of a micro-batch at most, a quarter of it at least
+MIN_CHUNK_ROWS = 2048  # (down to this): a batch of more is hashed in chunks by this thread
+# and a worker thread while this one links them. Measured (2 cores, car-loan rows, best of
+# 200): 4,096 rows 5.4 -> 4.7 ms, 8,192 10.6 -> 7.9 ms, 16,384 15.8 -> 13.8 ms against one
+# 8,192-row chunk size; 65,536 rows fastest with 8,192
 NATIVE_MIN_ROWS = 64  # below, the native engine's set-up per call costs more than the
 # reference engine's whole batch (CPU per call, measured: 1 row 0.5 vs 0.16 ms; 64 rows 0.55
 # vs 0.7 ms); GLASSBOX_AUDIT_ENGINE=native takes it for every batch
@@ -55,6 +58,7 @@ class ChainRows:
     prediction: TextColumn  # canonical JSON text
     record_hash: TextColumn
     chain_hash: TextColumn
+    meanwhile: Any = None  # what ``extend``'s ``meanwhile`` returned
 
 
 class RunningChain:
@@ -122,10 +126,13 @@ class RunningChain:
         prediction_ids: list[str],
         event_timestamps: np.ndarray,
         predictions: dict[str, np.ndarray],
+        meanwhile: Callable[[], Any] | None = None,
     ) -> ChainRows:
         """Hash and link a micro-batch given as columns: ``features`` (name → values as the
         model saw them), ids, event times (``datetime64``, UTC) and the model's outputs
         (name → values, e.g. ``{"y_pred": labels, "y_pred_proba": probabilities}``).
+        ``meanwhile`` (e.g. encoding the batch's other log fields) runs on this thread while
+        a worker thread hashes the first chunk; its result is ``ChainRows.meanwhile``.
 
         The record hashes equal those ``build_audit`` computes for the same rows, written by
         the same engines: the native one once ``warm_up()`` ran (for batches of at least
@@ -141,13 +148,16 @@ class RunningChain:
         micros = _micros(event_timestamps)
         batch = _Columns(features, ids, micros, predictions)
         native = _engine.use_native(n, smallest=NATIVE_MIN_ROWS)
-        built = _native_texts(batch, self) if native else None
-        stamps, preds, hashes, links = built or _reference(batch, self)
+        built = _native_texts(batch, self, meanwhile) if native else None
+        if built is None:
+            columns = _reference(batch, self)
+            built = (*columns, meanwhile() if meanwhile else None, columns[-1][-1] if n else "")
+        stamps, preds, hashes, links, done, root = built
         start = self.count
-        self.root = links[-1] if n else self.root
+        self.root = root if n else self.root
         self.count += n
         seq = np.arange(start, self.count, dtype=np.int64)
-        return ChainRows(seq, ids, stamps, preds, hashes, links)
+        return ChainRows(seq, ids, stamps, preds, hashes, links, done)
 
     def manifest(self, feature_columns: tuple[str, ...]) -> AuditManifest:
         return AuditManifest(
@@ -176,12 +186,18 @@ Texts = tuple[TextColumn, TextColumn, TextColumn, TextColumn]
 # event times, predictions, record hashes, chain links
 
 
-def _native_texts(batch: _Columns, chain: RunningChain) -> Texts | None:
-    """The native engine's texts, or None when it declines the batch (an event time outside
-    years 1..9999, say). The compiled loops write each record's event time themselves; the
-    column of their texts (for the log) is made in a worker meanwhile."""
+def _native_texts(
+    batch: _Columns, chain: RunningChain, meanwhile: Callable[[], Any] | None
+) -> tuple[TextColumn, TextColumn, TextColumn, TextColumn, Any, str] | None:
+    """The native engine's texts, what ``meanwhile`` returned and the last link; None when
+    it declines the batch (an event time outside years 1..9999, say). The compiled loops
+    write each record's event time themselves; the column of their texts (for the log) is
+    made here while a worker thread hashes the first chunk, with ``meanwhile``."""
     from glassbox.audit import _native, _parallel
     from glassbox.audit._cells import Fallback
+
+    def here() -> tuple[TextColumn, Any]:
+        return _iso_texts(batch.micros, with_json=True), meanwhile() if meanwhile else None
 
     try:
         if chain._native is None:
@@ -194,18 +210,22 @@ def _native_texts(batch: _Columns, chain: RunningChain) -> Texts | None:
             chain._native,
             chain.root,
             chain.count,
-            lambda _: {"stamps": _iso_texts(batch.micros)},
-            chunk_rows=CHUNK_ROWS,
-            preds_json=True,
+            lambda _: {},
+            chunk_rows=min(CHUNK_ROWS, max(MIN_CHUNK_ROWS, len(batch.ids) // 4)),
+            json=True,
+            meanwhile=here,
         )
     except Fallback:
         return None
+    stamps, done = out.meanwhile
     hashes = np.concatenate(out.hashes) if len(out.hashes) > 1 else out.hashes[0]
     return (
-        out.side["stamps"],
+        stamps,
         TextColumn.concat(out.preds, out.preds_json),
-        TextColumn.fixed(hashes, 64, plain=True),
-        TextColumn.fixed(out.chain, 64, plain=True),
+        TextColumn.fixed(hashes, 64, plain=True, pieces=out.hashes_json),
+        TextColumn.fixed(out.chain, 64, plain=True, pieces=out.chain_json),
+        done,
+        out.root,
     )
 
 
@@ -244,9 +264,10 @@ def _micros(stamps: np.ndarray) -> np.ndarray:
 ISO_BYTES = 32  # YYYY-MM-DDTHH:MM:SS.ffffff+00:00
 
 
-def _iso_texts(micros: np.ndarray) -> TextColumn:
+def _iso_texts(micros: np.ndarray, with_json: bool = False) -> TextColumn:
     """``YYYY-MM-DDTHH:MM:SS.ffffff+00:00`` of UTC microseconds (each run of equal times
-    formatted once: a server's batch holds one time per request)."""
+    formatted once: a server's batch holds one time per request); ``with_json``: with their JSON
+    array elements written (a log line's)."""
     n = micros.size
     if n < NATIVE_MIN_ROWS:  # a few rows: Python strings (the reference engine takes them)
         texts = np.datetime_as_string(micros.view("datetime64[us]"), unit="us").tolist()
@@ -256,7 +277,9 @@ def _iso_texts(micros: np.ndarray) -> TextColumn:
     runs = np.cumsum(first) - 1
     table = _iso_table(micros[first]) if _engine.loaded() else None
     if table is not None:
-        return TextColumn.fixed(table[runs].reshape(-1), ISO_BYTES, plain=True)
+        data = table[runs].reshape(-1)
+        pieces = [framed(data, ISO_BYTES)] if with_json else None
+        return TextColumn.fixed(data, ISO_BYTES, plain=True, pieces=pieces)
     texts = np.datetime_as_string(micros[first].view("datetime64[us]"), unit="us")
     if n == 0 or (np.char.str_len(texts) != ISO_BYTES - 6).any():  # years beyond 9999
         return TextColumn.of([t + "+00:00" for t in texts[runs].tolist()])

@@ -51,11 +51,20 @@ class TextColumn(Sequence[str]):
         return column
 
     @classmethod
-    def fixed(cls, data: np.ndarray, width: int, plain: bool | None = None) -> TextColumn:
-        """Texts of ``width`` bytes each, one after the other (e.g. hex hashes)."""
+    def fixed(
+        cls,
+        data: np.ndarray,
+        width: int,
+        plain: bool | None = None,
+        pieces: list[memoryview] | None = None,
+    ) -> TextColumn:
+        """Texts of ``width`` bytes each, one after the other (e.g. hex hashes); ``pieces``:
+        their JSON array elements already written, as for ``concat``."""
         rows = data.size // width
         offsets = np.arange(0, width * (rows + 1), width, dtype=np.int64)
-        return cls(data[: rows * width], offsets, plain)
+        column = cls(data[: rows * width], offsets, plain)
+        column._pieces = pieces
+        return column
 
     @classmethod
     def concat(
@@ -64,7 +73,7 @@ class TextColumn(Sequence[str]):
         pieces: list[memoryview] | None = None,
     ) -> TextColumn:
         """One column of the (data, offsets) parts, in order (joined when first read);
-        ``pieces``: the JSON array's elements already written (by the worker threads), one run
+        ``pieces``: the JSON array's elements already written (as chunks are hashed), one run
         of consecutive rows each, without brackets."""
         column = cls._lazy()
         column._parts, column._pieces = list(parts), pieces
@@ -155,13 +164,7 @@ class TextColumn(Sequence[str]):
             return _dumps(self._texts)
         width = self._width()
         if width and self._plain():  # e.g. hex hashes: framed by numpy
-            out = np.empty(1 + len(self) * (width + 3), np.uint8)
-            rows = out[1:].reshape(len(self), width + 3)
-            rows[:, 0] = rows[:, -2] = ord('"')
-            rows[:, -1] = ord(",")
-            rows[:, 1:-2] = self.data[self.offsets[0] : self.offsets[-1]].reshape(-1, width)
-            out[0], out[-1] = ord("["), ord("]")
-            return out.data
+            return _framed(self.data[self.offsets[0] : self.offsets[-1]], width, 1)
         if _engine.loaded():
             return json_array(self.data, self.offsets)
         return _dumps(self.tolist())
@@ -179,6 +182,28 @@ class TextColumn(Sequence[str]):
             data = self.data[self.offsets[0] : self.offsets[-1]]
             self.plain = not bool(((data < 32) | (data == 34) | (data == 92)).any())
         return self.plain
+
+
+def framed(data: np.ndarray, width: int) -> memoryview:
+    """The JSON array elements (no brackets) of texts of ``width`` bytes each, one after the
+    other, none needing an escape (e.g. hex hashes): ``"a","b"``, framed by numpy."""
+    return _framed(data, width, 0)
+
+
+def _framed(data: np.ndarray, width: int, bracket: int) -> memoryview:
+    """``framed``, within ``[`` and ``]`` when ``bracket`` is 1."""
+    rows = data.size // width
+    if rows == 0:
+        return memoryview(b"[]" if bracket else b"")
+    out = np.empty(bracket + rows * (width + 3), np.uint8)
+    cells = out[bracket:].reshape(rows, width + 3)
+    cells[:, 0] = cells[:, -2] = ord('"')
+    cells[:, -1] = ord(",")
+    cells[:, 1:-2] = data[: rows * width].reshape(rows, width)
+    if bracket:
+        out[0], out[-1] = ord("["), ord("]")  # the last comma becomes the bracket
+        return out.data
+    return out.data[:-1]
 
 
 def json_array(data: np.ndarray, offsets: np.ndarray) -> memoryview:

@@ -64,22 +64,35 @@ def encode_line(line: WalLine) -> bytes:
 
 
 def encode_rows(
-    seq: int, rows: ChainRows, callers: list[str], requests: list[str]
+    seq: int,
+    rows: ChainRows,
+    callers: list[str],
+    requests: list[str],
+    encoded: tuple[bytes, bytes, bytes] | None = None,
 ) -> list[bytes | memoryview]:
     """The log line of records appended from ``seq`` on, in pieces (for one ``writev``): the
     bytes ``encode_line`` writes for the same ``WalLine``, the chain's texts written as JSON
-    straight from their buffers (a batch of a few rows as Python strings, by msgspec)."""
+    straight from their buffers (a batch of a few rows as Python strings, by msgspec).
+    ``encoded``: the ids, callers and requests already as ``encode_fields`` writes them."""
     columns = (rows.event_timestamp, rows.prediction, rows.record_hash, rows.chain_hash)
     if len(rows.prediction_id) < FEW_ROWS:
         ts, pred, rh, ch = (column.tolist() for column in columns)
         return [encode_line(WalLine(seq, rows.prediction_id, ts, pred, rh, ch, callers, requests))]
-    parts: list[list[bytes | memoryview]] = [[_encode(rows.prediction_id)]]
+    ids, by, asked = encoded or encode_fields(rows.prediction_id, callers, requests)
+    parts: list[list[bytes | memoryview]] = [[ids]]
     parts += [column.json_pieces() for column in columns]
-    parts += [[_encode(callers)], [_encode(requests)]]
+    parts += [[by], [asked]]
     pieces: list[bytes | memoryview] = [b"[" + str(seq).encode("ascii")]
     for part in parts:
         pieces += [b",", *part]
     return [*pieces, b"]\n"]
+
+
+def encode_fields(
+    ids: list[str], callers: list[str], requests: list[str]
+) -> tuple[bytes, bytes, bytes]:
+    """A log line's id, caller and request arrays as JSON (by msgspec)."""
+    return _encode(ids), _encode(callers), _encode(requests)
 
 
 @dataclass(frozen=True)

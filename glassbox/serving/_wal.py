@@ -29,9 +29,11 @@ import numpy as np
 from glassbox.audit import AuditError, ModelIdentity, RunningChain, TextColumn, segment_batch_id
 from glassbox.serving._segment_files import (
     CLOSED,
+    FEW_ROWS,
     HEADER,
     WAL,
     SegmentHeader,
+    encode_fields,
     encode_rows,
     ensure_dir,
     fsync_dir,
@@ -274,13 +276,19 @@ class AuditLog:
         self._rotate_if_needed(model, tuple(features), len(ids))
         assert self._chain is not None
         assert self._folder is not None
+        fields = None
+        if len(ids) >= FEW_ROWS:  # encoded while a worker thread hashes the first chunk
+
+            def fields() -> tuple[bytes, bytes, bytes]:
+                return encode_fields(ids, callers, request_ids)
+
         try:
-            rows = self._chain.extend(features, ids, stamps, predictions)
+            rows = self._chain.extend(features, ids, stamps, predictions, meanwhile=fields)
         except AuditError:
             self.close_segment()  # the chain may be half-extended: start a new segment
             raise
         seq = int(rows.seq[0]) if len(rows.seq) else self._chain.count
-        line = encode_rows(seq, rows, callers, request_ids)
+        line = encode_rows(seq, rows, callers, request_ids, rows.meanwhile)
         future: Future[float] = Future()
         self._writer.put(_Write(self._folder, line, future))
         return rows.record_hash, future

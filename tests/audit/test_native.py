@@ -139,6 +139,39 @@ def test_many_chunks_chain_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> None
     assert verify_chain(native, manifest).ok
 
 
+def test_a_chunk_that_fails_fails_its_batch_whichever_thread_staged_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The calling thread and a pool worker stage chunks; an error in any chunk reaches the
+    caller (not a hang, not a half-built table), and the next batch runs normally."""
+    from glassbox.audit import _parallel
+
+    monkeypatch.setattr(_native, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(_parallel, "CHUNK_ROWS", 100)
+    n = 1_000
+    batch = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "ts": pd.date_range("2024-01-01", periods=n, freq="s", tz="UTC"),
+            "v": np.linspace(0, 1, n),
+        }
+    )
+    preds = pd.Series(np.linspace(1, 0, n))
+    real = _parallel.prepare
+    for failing in (0, 100, 500, 900):
+
+        def prepare(plan: Any, lo: int, hi: int, failing: int = failing) -> Any:
+            if lo == failing:
+                raise AuditError(f"chunk at row {lo}: refused")
+            return real(plan, lo, hi)
+
+        monkeypatch.setattr(_parallel, "prepare", prepare)
+        with pytest.raises(AuditError, match=f"chunk at row {failing}: refused"):
+            both(batch, preds, ["v"])
+    monkeypatch.setattr(_parallel, "prepare", real)
+    assert_same(batch, preds, ["v"])
+
+
 cells = st.one_of(
     st.none(),
     st.floats(),
