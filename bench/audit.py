@@ -153,7 +153,7 @@ def _records(batch: Any, preds: Any, data: Any, identity: Any) -> list[bytes]:
 
 
 SERVE_TARGET = 1_000_000  # predictions/s of glassbox serve's audit at the largest micro-batch
-MICRO_SIZES = (1, 16, 256, 4096, 16_384, 65_536)
+MICRO_SIZES = (1, 16, 256, 1024, 4096, 16_384, 65_536)  # 1,024: serving.batching.max_rows
 
 
 def micro(batch: Any, preds: Any, data: Any, identity: Any, repeat: int) -> list[dict[str, Any]]:

@@ -32,6 +32,8 @@ from glassbox.audit._native import (
 from glassbox.audit._texts import framed, json_array
 
 AHEAD = 3  # chunks prepared ahead of the chain (bounds memory)
+HALVES_MIN_ROWS = 1024  # a one-chunk batch of this many rows has its records hashed in halves
+# (measured: 1,024 rows 443 -> 328 us, 2,048 rows 852 -> 544 us; 512 rows no gain: the hand-off)
 
 
 class Engine:
@@ -63,14 +65,26 @@ class Engine:
         never longer), the previous link 64 bytes, the seq at most 20 digits."""
         return np.empty(8 * int(kplan[1].sum()) + 64 + 20 + PAD, np.uint8)
 
-    def records(self, plan: Plan, chunk: Chunk) -> Chunk:
-        """Hash every record of the chunk; the hex hashes become its record_hash cells."""
+    def records(self, plan: Plan, chunk: Chunk, halves: bool = False) -> Chunk:
+        """Hash every record of the chunk; the hex hashes become its record_hash cells.
+        ``halves``: a pool worker hashes the first half of the rows meanwhile (for a batch of
+        one chunk, staged by the calling thread alone)."""
         from glassbox.audit import _kernels as k
 
         n = chunk.starts.shape[0]
         out = np.empty(64 * n + PAD, np.uint8)
         kplan = kernel_plan(plan.record, chunk)
-        k.hash_rows(kplan, self._hasher(), self._scratch(kplan), out)
+
+        def rows(lo: int, hi: int) -> None:
+            part = (*kplan[:4], kplan[4][lo:hi], kplan[5][lo:hi], kplan[6])
+            k.hash_rows(part, self._hasher(), self._scratch(kplan), out[64 * lo : 64 * hi])
+
+        if halves and n >= HALVES_MIN_ROWS:
+            first = pool().submit(rows, 0, n // 2)
+            rows(n // 2, n)
+            first.result()
+        else:
+            rows(0, n)
         chunk.bufs[HASHES] = out
         chunk.starts[:, RH] = np.arange(0, 64 * n, 64, dtype=np.int64)
         chunk.ends[:, RH] = chunk.starts[:, RH] + 64
@@ -160,8 +174,8 @@ def chained(
     step = chunk_rows or CHUNK_ROWS
     bounds = chunk_bounds(n, step)
 
-    def stage(lo: int, hi: int) -> Chunk:
-        chunk = engine.records(plan, prepare(plan, lo, hi))
+    def stage(lo: int, hi: int, halves: bool = False) -> Chunk:
+        chunk = engine.records(plan, prepare(plan, lo, hi), halves)
         if json:
             assert chunk.offsets is not None
             chunk.json = json_array(chunk.bufs[PREDS], chunk.offsets)[1:-1]
@@ -179,9 +193,9 @@ def chained(
             out.hashes_json.append(framed(out.hashes[-1], 64))
             out.chain_json.append(framed(out.chain[64 * chunk.lo : 64 * (chunk.lo + rows)], 64))
 
-    if len(bounds) <= 1:  # a micro-batch: no threads
+    if len(bounds) <= 1:  # a micro-batch: one chunk, its records hashed in halves
         for lo, hi in bounds:
-            collect(stage(lo, hi))
+            collect(stage(lo, hi, halves=True))
         out.side = (side or _columns)(plan)
         out.meanwhile = meanwhile() if meanwhile else None
     else:

@@ -139,6 +139,24 @@ def test_many_chunks_chain_as_one_batch(monkeypatch: pytest.MonkeyPatch) -> None
     assert verify_chain(native, manifest).ok
 
 
+def test_a_one_chunk_batch_hashed_in_halves_by_two_threads_is_the_reference() -> None:
+    from glassbox.audit import _parallel
+
+    n = 2 * _parallel.HALVES_MIN_ROWS + 37
+    rng = np.random.default_rng(5)
+    batch = pd.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(n)],
+            "ts": pd.date_range("2024-01-01", periods=n, freq="7s", tz="UTC"),
+            "v": rng.standard_normal(n),
+            "k": rng.choice(["x", "y"], n),
+        }
+    )
+    preds = pd.Series(rng.random(n))
+    assert_same(batch, preds, ["v", "k"])
+    assert_same(batch, preds, ["v", "k"], key=b"halves")
+
+
 def test_a_chunk_that_fails_fails_its_batch_whichever_thread_staged_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
