@@ -163,11 +163,11 @@ def chained(
     """Hash and link every row of ``plan``: the chain starts after ``genesis`` (or a previous
     batch's last link) at seq ``seq0``. Chunks of ``chunk_rows`` rows (default
     ``CHUNK_ROWS``) are prepared and hashed by this thread and a pool worker, and linked here
-    in order (a batch of one chunk runs here alone). ``side`` builds other columns in a worker
-    meanwhile (default: the table's ids, checked unique, and event times); ``meanwhile`` runs
-    on this thread while it waits for the first chunks. ``json``: each chunk's prediction
-    texts (by the workers), record hashes and chain links (here, between chunks) are also
-    written as JSON array elements (what a log line holds)."""
+    in order (a batch of one chunk is staged here, its records hashed in halves). ``side``
+    builds other columns in a worker meanwhile (default: the table's ids, checked unique, and
+    event times); ``meanwhile`` runs here while the worker stages the first chunk. ``json``:
+    each chunk's prediction texts (as it is staged), record hashes and chain links (as it is
+    linked) are also written as JSON array elements (what a log line holds)."""
     n = plan.rows
     prev = np.frombuffer(genesis.encode("ascii"), np.uint8).copy()
     out = Chained([], [], np.empty(64 * n, np.uint8), genesis, {})
@@ -209,8 +209,8 @@ def chained(
 
 def chunk_bounds(n: int, step: int) -> list[tuple[int, int]]:
     """Rows 0..n in chunks of ``step``; the last 1-2 chunks' worth cut in halves (1/2, 1/4,
-    1/8, 1/8): this thread links each chunk after the workers hash it, so it links fewer rows
-    alone once they are done. A batch of at most ``step`` rows is one chunk."""
+    1/8, 1/8): each chunk is linked after it is hashed, so fewer rows are left to link on one
+    core once the last chunk is hashed. A batch of at most ``step`` rows is one chunk."""
     if n <= step:
         return [(0, n)] if n else []
     bounds, lo = [], 0
