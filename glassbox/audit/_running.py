@@ -126,13 +126,14 @@ class RunningChain:
         prediction_ids: list[str],
         event_timestamps: np.ndarray,
         predictions: dict[str, np.ndarray],
-        meanwhile: Callable[[], Any] | None = None,
+        meanwhile: Callable[[list[str]], Any] | None = None,
     ) -> ChainRows:
         """Hash and link a micro-batch given as columns: ``features`` (name → values as the
         model saw them), ids, event times (``datetime64``, UTC) and the model's outputs
         (name → values, e.g. ``{"y_pred": labels, "y_pred_proba": probabilities}``).
         ``meanwhile`` (e.g. encoding the batch's other log fields) runs on this thread while
-        a worker thread hashes the first chunk; its result is ``ChainRows.meanwhile``.
+        a worker thread hashes the first chunk, given the ids' texts; its result is
+        ``ChainRows.meanwhile``.
 
         The record hashes equal those ``build_audit`` computes for the same rows, written by
         the same engines: the native one once ``warm_up()`` ran (for batches of at least
@@ -151,7 +152,8 @@ class RunningChain:
         built = _native_texts(batch, self, meanwhile) if native else None
         if built is None:
             columns = _reference(batch, self)
-            built = (*columns, meanwhile() if meanwhile else None, columns[-1][-1] if n else "")
+            done = meanwhile(ids) if meanwhile else None
+            built = (*columns, done, columns[-1][-1] if n else "")
         stamps, preds, hashes, links, done, root = built
         start = self.count
         self.root = root if n else self.root
@@ -187,7 +189,7 @@ Texts = tuple[TextColumn, TextColumn, TextColumn, TextColumn]
 
 
 def _native_texts(
-    batch: _Columns, chain: RunningChain, meanwhile: Callable[[], Any] | None
+    batch: _Columns, chain: RunningChain, meanwhile: Callable[[list[str]], Any] | None
 ) -> tuple[TextColumn, TextColumn, TextColumn, TextColumn, Any, str] | None:
     """The native engine's texts, what ``meanwhile`` returned and the last link; None when
     it declines the batch (an event time outside years 1..9999, say). The compiled loops
@@ -197,7 +199,7 @@ def _native_texts(
     from glassbox.audit._cells import Fallback
 
     def here() -> tuple[TextColumn, Any]:
-        return _iso_texts(batch.micros, with_json=True), meanwhile() if meanwhile else None
+        return _iso_texts(batch.micros, with_json=True), meanwhile(batch.ids) if meanwhile else None
 
     try:
         if chain._native is None:

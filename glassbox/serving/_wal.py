@@ -279,8 +279,8 @@ class AuditLog:
         fields = None
         if len(ids) >= FEW_ROWS:  # encoded while a worker thread hashes the first chunk
 
-            def fields() -> tuple[bytes, bytes, bytes]:
-                return encode_fields(ids, callers, request_ids)
+            def fields(texts: list[str]) -> tuple[bytes, bytes, bytes]:
+                return encode_fields(texts, callers, request_ids)
 
         try:
             rows = self._chain.extend(features, ids, stamps, predictions, meanwhile=fields)

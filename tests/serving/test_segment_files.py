@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from glassbox.audit import ENGINE_ENV, ModelIdentity, RunningChain, _running
-from glassbox.serving._segment_files import WalLine, _decode, encode_line, encode_rows, rows_of
+from glassbox.serving._segment_files import (
+    WalLine,
+    _decode,
+    encode_fields,
+    encode_line,
+    encode_rows,
+    rows_of,
+)
 
 MODEL = ModelIdentity("car-loan-default", "1", "ab" * 32)
 
@@ -31,17 +38,23 @@ def micro_batch(n: int) -> tuple[dict[str, np.ndarray], list[str], np.ndarray, d
 @pytest.mark.parametrize("rows", [5, 70])  # a few rows (Python strings), several chunks
 @pytest.mark.parametrize("engine", ["native", "python"])
 @pytest.mark.parametrize("key", [None, b"serving-key"])
+@pytest.mark.parametrize("meanwhile", [False, True])  # ids, callers, requests encoded early
 def test_a_log_line_is_the_bytes_encode_line_writes(
-    rows: int, engine: str, key: bytes | None, monkeypatch: pytest.MonkeyPatch
+    rows: int, engine: str, key: bytes | None, meanwhile: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENGINE_ENV, engine)
     monkeypatch.setattr(_running, "CHUNK_ROWS", 16)  # several chunks: the worker threads
     chain = RunningChain("run/segment-000001", MODEL, key)
     chain.extend(*micro_batch(3))
-    got = chain.extend(*micro_batch(rows))
     callers = [f'caller "{i % 4}"\x01' for i in range(rows)]
     requests = [f"req-{i // 5}-ü" for i in range(rows)]
-    line = b"".join(encode_rows(3, got, callers, requests))
+
+    def fields(texts: list[str]) -> tuple[bytes, bytes, bytes]:
+        return encode_fields(texts, callers, requests)
+
+    got = chain.extend(*micro_batch(rows), meanwhile=fields if meanwhile else None)
+    assert (got.meanwhile is not None) == meanwhile
+    line = b"".join(encode_rows(3, got, callers, requests, got.meanwhile))
     texts = [
         got.prediction_id,
         *(col.tolist() for col in (got.event_timestamp, got.prediction)),
