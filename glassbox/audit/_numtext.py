@@ -142,7 +142,7 @@ def _digits(a):
     gap = 1 if m2 == np.int64(4503599627370496) else 2  # power-of-two mantissa: lower gap half
     lq, lfits, lexact, _ = _scale(_U(4 * m2 - gap), five, t + 2)  # type: ignore[call-arg,var-annotated]
     uq, ufits, uexact, _ = _scale(_U(4 * m2 + 2), five, t + 2)
-    if not (fits and lfits and ufits) or q < _LOW:
+    if not (fits and lfits and ufits) or not _LOW <= q < _TOP:  # e10 off by one at most
         return -1, 0, np.int64(0)
     even = m2 % 2 == 0
     below = lq - _U(1) if lexact and even else lq
